@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import {
+  depth,
+  durationMs,
+  epochMs,
+  errorClass,
+  fingerprint,
+  jobId,
+  meta,
+  score,
+  url,
+  validators,
+} from './common.ts';
+
+export const scheduleDecision = z.object({
+  op: z.literal('schedule'),
+  url,
+  fp: fingerprint,
+  score,
+  depth,
+  /** Earliest time the URL may be fetched (revisits, backoff). */
+  notBefore: epochMs.optional(),
+  meta: meta.optional(),
+});
+
+export const doneDecision = z.object({
+  op: z.literal('done'),
+  url,
+  fp: fingerprint,
+  lease: z.string().max(64),
+  status: z.number().int(),
+  validators: validators.optional(),
+  fetchedAt: epochMs,
+});
+
+export const failedDecision = z.object({
+  op: z.literal('failed'),
+  url,
+  fp: fingerprint,
+  lease: z.string().max(64),
+  errorClass,
+  retryable: z.boolean(),
+  retryAfterMs: durationMs.optional(),
+});
+
+export const dropDecision = z.object({
+  op: z.literal('drop'),
+  url,
+  fp: fingerprint,
+  reason: z.string().max(256),
+});
+
+export const decision = z.discriminatedUnion('op', [
+  scheduleDecision,
+  doneDecision,
+  failedDecision,
+  dropDecision,
+]);
+export type Decision = z.infer<typeof decision>;
+export type ScheduleDecision = z.infer<typeof scheduleDecision>;
+export type DoneDecision = z.infer<typeof doneDecision>;
+export type FailedDecision = z.infer<typeof failedDecision>;
+export type DropDecision = z.infer<typeof dropDecision>;
+
+/**
+ * strategy → frontier on the schedule topic. One record carries every decision of
+ * one page for one destination partition, keyed by a host key of that partition.
+ */
+export const scheduleBatch = z.object({
+  type: z.literal('schedule.batch'),
+  job: jobId,
+  decisions: z.array(decision).min(1).max(50_000),
+});
+export type ScheduleBatch = z.infer<typeof scheduleBatch>;
