@@ -1,0 +1,2 @@
+export * from './job-registry.ts';
+export * from './topic-consumer.ts';

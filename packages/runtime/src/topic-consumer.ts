@@ -1,0 +1,187 @@
+import {
+  type Bus,
+  type BusRecord,
+  type ConsumerOptions,
+  type GroupConsumer,
+  OffsetTracker,
+  type Producer,
+  type TopicPartition,
+} from '@kraul/bus';
+import {
+  deadLetterFor,
+  decodeMessage,
+  encodeMessage,
+  type Message,
+  type TopicNames,
+  type TopicRole,
+} from '@kraul/protocol';
+
+/** A decoded message with the record it came from. Complete it once it is fully handled. */
+export interface Delivery<M extends Message = Message> {
+  message: M;
+  record: BusRecord;
+}
+
+/** Just what a consumer logs; satisfied by the telemetry package's logger. */
+export interface ConsumerLog {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface TopicConsumerOptions<M extends Message> {
+  bus: Bus;
+  /** Used for dead letters; the caller owns and closes it. */
+  producer: Producer;
+  topics: TopicNames;
+  /** The topic this consumer reads; decides which message types are valid. */
+  role: TopicRole;
+  groupId: string;
+  log: ConsumerLog;
+  /** Handles the valid messages of one partition batch. Every delivery must be completed, now or later. */
+  onMessages(deliveries: Delivery<M>[], consumer: TopicConsumer<M>): Promise<void> | void;
+  onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
+  /** Called before partitions are given up; finish or drop their work, then the consumer commits what is complete. */
+  onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
+  /** Called for every record sent to the dead-letter topic. */
+  onDeadLetter?(record: BusRecord, error: unknown): void;
+  /** How often completed offsets are committed. Default: 1,000 ms. */
+  commitIntervalMs?: number;
+  consumer?: Omit<ConsumerOptions, 'groupId' | 'topics'>;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * A group member for one kraul topic: decodes each record, sends what does not decode to
+ * the dead-letter topic (and moves on), hands the rest to the role, and commits offsets only
+ * up to the lowest record not yet completed — so a crash redelivers, never loses.
+ */
+export class TopicConsumer<M extends Message = Message> {
+  readonly groupId: string;
+  readonly #options: TopicConsumerOptions<M>;
+  readonly #consumer: GroupConsumer;
+  readonly #tracker = new OffsetTracker();
+  readonly #owned = new Map<string, TopicPartition>();
+  #timer: NodeJS.Timeout | undefined;
+  #committing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: TopicConsumerOptions<M>) {
+    this.#options = options;
+    this.groupId = options.groupId;
+    this.#consumer = options.bus.consumer({
+      ...options.consumer,
+      groupId: options.groupId,
+      topics: [options.topics[options.role]],
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#consumer.start({
+      onAssigned: async (partitions) => {
+        for (const tp of partitions) this.#owned.set(tpKey(tp.topic, tp.partition), tp);
+        await this.#options.onAssigned?.(partitions);
+      },
+      onRevoked: async (partitions) => {
+        await this.#options.onRevoked?.(partitions);
+        await this.commit(partitions);
+        for (const tp of partitions) {
+          this.#tracker.drop(tp);
+          this.#owned.delete(tpKey(tp.topic, tp.partition));
+        }
+      },
+      onBatch: async (batch) => {
+        const deliveries: Delivery<M>[] = [];
+        for (const record of batch.records) {
+          this.#tracker.track(record, record.offset);
+          try {
+            const message = decodeMessage(record.value, this.#options.role, record) as M;
+            deliveries.push({ message, record });
+          } catch (error) {
+            await this.#deadLetter(record, error);
+            this.#tracker.complete(record, record.offset);
+          }
+        }
+        if (deliveries.length > 0) await this.#options.onMessages(deliveries, this);
+      },
+    });
+    const interval = this.#options.commitIntervalMs ?? 1_000;
+    this.#timer = setInterval(() => {
+      this.commit().catch((error) =>
+        this.#options.log.warn({ err: error, group: this.groupId }, 'commit failed'),
+      );
+    }, interval);
+    this.#timer.unref();
+  }
+
+  /** Marks a delivery fully handled; its offset becomes committable once all before it are. */
+  complete(delivery: Delivery<M> | BusRecord): void {
+    const record = 'record' in delivery ? delivery.record : delivery;
+    if (this.#owned.has(tpKey(record.topic, record.partition))) this.#tracker.complete(record, record.offset);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    this.#consumer.pause(partitions);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    this.#consumer.resume(partitions);
+  }
+
+  isPaused(partition: TopicPartition): boolean {
+    return this.#consumer.isPaused(partition);
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#consumer.assignment();
+  }
+
+  /** Commits what is complete on the given (default: all owned) partitions. Commits never overlap. */
+  commit(partitions: readonly TopicPartition[] = [...this.#owned.values()]): Promise<void> {
+    const run = this.#committing.then(async () => {
+      const offsets = [];
+      for (const tp of partitions) {
+        const offset = this.#tracker.committable(tp);
+        if (offset !== undefined) offsets.push({ ...tp, offset });
+      }
+      if (offsets.length === 0) return;
+      await this.#consumer.commit(offsets);
+      for (const { offset, ...tp } of offsets) this.#tracker.markCommitted(tp, offset);
+    });
+    this.#committing = run.catch(() => {});
+    return run;
+  }
+
+  /** Records received and not yet completed, per owned partition. */
+  pending(partition: TopicPartition): number {
+    return this.#tracker.pending(partition);
+  }
+
+  /** Leaves the group: the role's onRevoked runs, completed work is committed, others take over. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#consumer.close();
+  }
+
+  async #deadLetter(record: BusRecord, error: unknown): Promise<void> {
+    const { producer, topics, log, onDeadLetter } = this.#options;
+    log.warn(
+      {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        err: error,
+        group: this.groupId,
+      },
+      'invalid record sent to the dead-letter topic',
+    );
+    onDeadLetter?.(record, error);
+    const letter = deadLetterFor(record, error, this.groupId);
+    await producer.send([{ topic: topics.dlq, key: record.key, value: encodeMessage(letter) }]);
+  }
+}
+
+export { tpKey };

@@ -1,0 +1,100 @@
+/**
+ * The frontier's state for one shard (one partition of the schedule and todo topics).
+ * Primitive, policy-free operations: the frontier service decides retries, backoff and
+ * limits; the store makes each batch of decisions durable in one transaction.
+ */
+
+export type UrlState = 'queued' | 'inflight' | 'done' | 'failed' | 'dropped';
+export const URL_STATES: readonly UrlState[] = ['queued', 'inflight', 'done', 'failed', 'dropped'];
+
+export interface Validators {
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface UrlEntry {
+  fp: string;
+  url: string;
+  job: string;
+  hostKey: string;
+  state: UrlState;
+  score: number;
+  depth: number;
+  /** Fetch attempts so far (a lease counts as an attempt). */
+  attempts: number;
+  /** Not to be fetched before this time (ms since epoch); 0 = now. */
+  notBefore: number;
+  lease?: string;
+  leaseExpiresAt?: number;
+  lastFetchAt?: number;
+  /** When a done URL is due again (revisits). */
+  nextFetchAt?: number;
+  status?: number;
+  validators?: Validators;
+  errorClass?: string;
+  meta?: Record<string, string | number | boolean>;
+}
+
+export interface NewUrl {
+  fp: string;
+  url: string;
+  job: string;
+  hostKey: string;
+  score: number;
+  depth: number;
+  notBefore?: number;
+  meta?: Record<string, string | number | boolean>;
+}
+
+export interface LeaseOptions {
+  now: number;
+  /** Most URLs to lease in this call. */
+  limit: number;
+  /** Most URLs of one host in this call, so one big host cannot starve the rest. */
+  perHost: number;
+  leaseMs: number;
+  /** Jobs whose URLs may be leased (paused and stopped jobs are left out). */
+  jobs: readonly string[];
+}
+
+export interface HostCount {
+  hostKey: string;
+  queued: number;
+  inflight: number;
+  done: number;
+}
+
+export interface FrontierShardStore {
+  readonly partition: number;
+  /** Runs `fn` in one transaction: all of its changes become durable together or not at all. */
+  transaction<T>(fn: () => T): T;
+  /** Adds a URL as queued unless its fingerprint is known. Returns whether it was added. */
+  add(url: NewUrl): boolean;
+  get(fp: string): UrlEntry | undefined;
+  /** Records a fetched URL as done. Returns false when it already was (duplicate report). */
+  markDone(
+    fp: string,
+    result: { status: number; fetchedAt: number; validators?: Validators; nextFetchAt?: number },
+  ): boolean;
+  /** Puts a URL back in its host queue, due at `notBefore`. */
+  requeue(fp: string, notBefore: number): void;
+  /** Records a URL as finally failed. */
+  markFailed(fp: string, errorClass: string): void;
+  markDropped(fp: string, reason: string): void;
+  /**
+   * Leases due URLs (queued, or done and due for a revisit), hosts interleaved, best score first
+   * within a host, then oldest. Each becomes inflight with a fresh lease and attempts + 1.
+   */
+  leaseDue(options: LeaseOptions): UrlEntry[];
+  /** Inflight URLs whose lease ran out, oldest first (the frontier decides: resend or fail). */
+  expiredLeases(now: number, limit: number): UrlEntry[];
+  /** Counts per state, for one job or all. */
+  counts(job?: string): Record<UrlState, number>;
+  /** URLs known (any state) for one host of one job: the per-host page budget. */
+  hostTotal(job: string, hostKey: string): number;
+  jobTotal(job: string): number;
+  topHosts(limit: number): HostCount[];
+  /** Earliest `notBefore` among queued URLs of the given jobs, to sleep until it. */
+  nextDueAt(jobs: readonly string[]): number | undefined;
+  close(): void;
+}
