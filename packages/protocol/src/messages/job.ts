@@ -53,7 +53,11 @@ export const jobOutput = z.object({
 });
 
 export const jobSettings = z.object({
-  hostKey: z.enum(['hostname', 'domain', 'ip']).default('hostname'),
+  /**
+   * What politeness and partitioning group URLs by: the hostname, or the registrable
+   * domain (every subdomain of example.co.uk shares one queue and one crawler).
+   */
+  hostKey: z.enum(['hostname', 'domain']).default('hostname'),
   scope: jobScope.default(() => jobScope.parse({})),
   politeness: jobPoliteness.default(() => jobPoliteness.parse({})),
   safety: jobSafety.default(() => jobSafety.parse({})),

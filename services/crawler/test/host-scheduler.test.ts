@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { HostScheduler, type RunOutcome } from '../src/host-scheduler.ts';
+
+interface Event {
+  host: string;
+  task: number;
+  start: number;
+  end: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function recorder(durationMs: number, outcome: (task: number) => RunOutcome = () => 'done') {
+  const events: Event[] = [];
+  const running = new Map<string, number>();
+  let maxGlobal = 0;
+  let global = 0;
+  const maxPerHost = new Map<string, number>();
+  return {
+    events,
+    maxGlobal: () => maxGlobal,
+    maxPerHost,
+    run: async (task: number, host: string): Promise<RunOutcome> => {
+      const start = performance.now();
+      global += 1;
+      maxGlobal = Math.max(maxGlobal, global);
+      running.set(host, (running.get(host) ?? 0) + 1);
+      maxPerHost.set(host, Math.max(maxPerHost.get(host) ?? 0, running.get(host)!));
+      await sleep(durationMs);
+      running.set(host, running.get(host)! - 1);
+      global -= 1;
+      events.push({ host, task, start, end: performance.now() });
+      return outcome(task);
+    },
+  };
+}
+
+describe('HostScheduler', () => {
+  it('keeps per-host concurrency and the delay between the end of one request and the next', async () => {
+    const rec = recorder(20);
+    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 8 });
+    for (let i = 0; i < 6; i++) scheduler.push('a', i, { delayMs: 50, concurrency: 1 });
+    await scheduler.idle();
+    expect(rec.maxPerHost.get('a')).toBe(1);
+    const a = rec.events.filter((e) => e.host === 'a');
+    expect(a.map((e) => e.task)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (let i = 1; i < a.length; i++) expect(a[i]!.start - a[i - 1]!.end).toBeGreaterThanOrEqual(49);
+  });
+
+  it('lets a host run several requests at once when its concurrency allows', async () => {
+    const rec = recorder(40);
+    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 8 });
+    for (let i = 0; i < 9; i++) scheduler.push('a', i, { delayMs: 0, concurrency: 3 });
+    await scheduler.idle();
+    expect(rec.maxPerHost.get('a')).toBe(3);
+  });
+
+  it('never lets a host waiting out its delay block other hosts', async () => {
+    const rec = recorder(5);
+    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 1 });
+    scheduler.push('slow', 0, { delayMs: 400, concurrency: 1 });
+    scheduler.push('slow', 1, { delayMs: 400, concurrency: 1 });
+    for (let i = 10; i < 15; i++) scheduler.push('fast', i, { delayMs: 0, concurrency: 1 });
+    await scheduler.idle();
+    const order = rec.events.map((e) => e.task);
+    // Every fast task ran while the slow host waited its 400 ms, though only one slot exists.
+    expect(order.indexOf(1)).toBe(order.length - 1);
+    const fastEnd = Math.max(...rec.events.filter((e) => e.host === 'fast').map((e) => e.end));
+    const slowSecond = rec.events.find((e) => e.task === 1)!;
+    expect(fastEnd).toBeLessThan(slowSecond.start);
+  });
+
+  it('respects the global cap over many hosts', async () => {
+    const rec = recorder(20);
+    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 4 });
+    for (let h = 0; h < 12; h++)
+      for (let i = 0; i < 3; i++) scheduler.push(`h${h}`, h * 10 + i, { delayMs: 0, concurrency: 2 });
+    await scheduler.idle();
+    expect(rec.maxGlobal()).toBe(4);
+    expect(rec.events).toHaveLength(36);
+  });
+
+  it('serves hosts round-robin', async () => {
+    const rec = recorder(1);
+    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 1 });
+    for (let i = 0; i < 3; i++) {
+      scheduler.push('a', i, { delayMs: 0, concurrency: 1 });
+      scheduler.push('b', 10 + i, { delayMs: 0, concurrency: 1 });
+    }
+    await scheduler.idle();
+    const hosts = rec.events.map((e) => e.host).join('');
+    expect(hosts).toMatch(/^(ab){3}$|^(ba){3}$|^a(ba){2}b$|^b(ab){2}a$/);
+  });
+
+  it("runs a task 'again' at the head of its queue after the host's delay", async () => {
+    let first = true;
+    const rec = recorder(5, (task) => {
+      if (task === 0 && first) {
+        first = false;
+        return 'again';
+      }
+      return 'done';
+    });
+    const scheduler = new HostScheduler<number>({ run: rec.run });
+    scheduler.push('a', 0, { delayMs: 60, concurrency: 1 });
+    scheduler.push('a', 1, { delayMs: 60, concurrency: 1 });
+    await scheduler.idle();
+    expect(rec.events.map((e) => e.task)).toEqual([0, 0, 1]);
+    expect(rec.events[1]!.start - rec.events[0]!.end).toBeGreaterThanOrEqual(59);
+  });
+
+  it('holds a host for a Retry-After and removes queued tasks on demand', async () => {
+    const rec = recorder(5);
+    const scheduler = new HostScheduler<number>({ run: rec.run });
+    scheduler.push('a', 0, { delayMs: 0, concurrency: 1 });
+    await sleep(20);
+    scheduler.holdHost('a', 150);
+    const heldAt = performance.now();
+    for (let i = 1; i <= 4; i++) scheduler.push('a', i, { delayMs: 0, concurrency: 1 });
+    expect(scheduler.remove((task) => task % 2 === 0)).toEqual([2, 4]);
+    expect(scheduler.queued).toBe(2);
+    await scheduler.idle();
+    expect(rec.events.map((e) => e.task)).toEqual([0, 1, 3]);
+    expect(rec.events[1]!.start - heldAt).toBeGreaterThanOrEqual(145);
+  });
+
+  it('close drops the queue and leaves no timers', async () => {
+    const rec = recorder(5);
+    const scheduler = new HostScheduler<number>({ run: rec.run });
+    scheduler.push('a', 0, { delayMs: 10_000, concurrency: 1 });
+    scheduler.push('a', 1, { delayMs: 10_000, concurrency: 1 });
+    await sleep(20);
+    expect(scheduler.close()).toEqual([1]);
+    await scheduler.idle();
+    expect(scheduler.hosts).toBe(0);
+  });
+});

@@ -1,0 +1,257 @@
+import { join } from 'node:path';
+import type { Bus, BusAdmin, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import {
+  encodeMessage,
+  groupId,
+  type Job,
+  type ScheduleBatch,
+  type TopicNames,
+  topicNames,
+} from '@kraul/protocol';
+import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
+import { type FrontierShardStore, openSqliteShardStore, type UrlState } from '@kraul/store';
+import type { Logger, MetricsRegistry } from '@kraul/telemetry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
+import { emptyStats, FrontierShard, fetchRequestOf } from './shard.ts';
+
+export interface FrontierWorkerOptions {
+  bus: Bus;
+  jobs: JobRegistry;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** Topic and group prefix. Default: 'kraul'. */
+  prefix?: string;
+  /** Folder of the shard databases (one sqlite file per partition). */
+  dataDir: string;
+  /** Opens a shard's store; default: a sqlite file in dataDir. */
+  openStore?: (partition: number) => FrontierShardStore;
+  /** Feed a todo partition only while the crawlers' lag on it is below this. Default: 64 records. */
+  lowWaterMark?: number;
+  /** Most fetch requests sent to one partition per round. Default: 32. */
+  batchSize?: number;
+  /** Most URLs of one host per round, so big hosts cannot starve the rest. Default: 4. */
+  perHostPerBatch?: number;
+  /** A sent request not reported done or failed within this is sent again. Default: 600,000 ms. */
+  leaseMs?: number;
+  /** Pause between feeding rounds when nothing is due. Default: 250 ms. */
+  feedIntervalMs?: number;
+  retry?: RetryPolicy;
+  /**
+   * Requeue every lease of a shard when it is opened. For the embedded bus, whose records do
+   * not outlive the process: what was in flight when it stopped is sent again at once.
+   */
+  releaseLeasesOnOpen?: boolean;
+  /** Consumer session timeout. Default: 10,000 ms. */
+  sessionTimeoutMs?: number;
+}
+
+/**
+ * The frontier role: owns partitions of the schedule topic and, for each, the crawl state
+ * in a shard store and the matching partition of the todo topic, which it feeds only while
+ * the crawlers keep up.
+ */
+export class FrontierWorker {
+  readonly #options: FrontierWorkerOptions;
+  readonly #topics: TopicNames;
+  readonly #crawlersGroup: string;
+  readonly #producer: Producer;
+  readonly #consumer: TopicConsumer<ScheduleBatch>;
+  readonly #shards = new Map<number, FrontierShard>();
+  readonly #metrics;
+  #admin: BusAdmin | undefined;
+  #feeding: Promise<void> | undefined;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: FrontierWorkerOptions) {
+    this.#options = options;
+    const prefix = options.prefix ?? 'kraul';
+    this.#topics = topicNames(prefix);
+    this.#crawlersGroup = groupId(prefix, 'crawlers');
+    this.#producer = options.bus.producer({ clientId: 'kraul-frontier' });
+    const m = options.metrics;
+    this.#metrics = {
+      decisions: m.counter('frontier_decisions_total', 'Decisions applied by outcome', ['outcome']),
+      sent: m.counter('frontier_requests_sent_total', 'Fetch requests sent'),
+      leasesExpired: m.counter('frontier_leases_expired_total', 'Leases that ran out, by what followed', [
+        'outcome',
+      ]),
+      urls: m.gauge('frontier_urls', 'URLs per state in the owned shards', ['state']),
+      shards: m.gauge('frontier_shards', 'Partitions owned'),
+      deadLetters: m.counter(
+        'frontier_dead_letters_total',
+        'Invalid schedule records sent to the dead-letter topic',
+      ),
+    };
+    this.#consumer = new TopicConsumer<ScheduleBatch>({
+      bus: options.bus,
+      producer: this.#producer,
+      topics: this.#topics,
+      role: 'schedule',
+      groupId: groupId(prefix, 'frontier'),
+      log: options.log,
+      consumer: { sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000 },
+      onMessages: (deliveries, consumer) => this.#apply(deliveries, consumer),
+      onAssigned: (partitions) => this.#open(partitions),
+      onRevoked: (partitions) => this.#close(partitions),
+      onDeadLetter: () => this.#metrics.deadLetters.inc(),
+    });
+    options.jobs.onChange(() => this.#wake?.());
+  }
+
+  async start(): Promise<void> {
+    this.#admin = this.#options.bus.admin();
+    await this.#consumer.start();
+    this.#feeding = this.#feedLoop();
+    this.#options.log.info({ dataDir: this.#options.dataDir }, 'frontier started');
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#feeding;
+    await this.#consumer.close();
+    await this.#producer.close();
+    await this.#admin?.close();
+  }
+
+  /** URLs per state over every owned shard, for one job or all. */
+  counts(job?: string): Record<UrlState, number> {
+    const total: Record<UrlState, number> = { queued: 0, inflight: 0, done: 0, failed: 0, dropped: 0 };
+    for (const shard of this.#shards.values()) {
+      const counts = shard.store.counts(job);
+      for (const state of Object.keys(total) as UrlState[]) total[state] += counts[state];
+    }
+    return total;
+  }
+
+  ownedPartitions(): number[] {
+    return [...this.#shards.keys()].sort((a, b) => a - b);
+  }
+
+  #open(partitions: TopicPartition[]): void {
+    const now = Date.now();
+    for (const { partition } of partitions) {
+      const store =
+        this.#options.openStore?.(partition) ??
+        openSqliteShardStore({
+          path: join(this.#options.dataDir, `frontier-${partition}.sqlite`),
+          partition,
+        });
+      const shard = new FrontierShard(store, this.#options.retry ?? DEFAULT_RETRY_POLICY);
+      if (this.#options.releaseLeasesOnOpen) {
+        const released = shard.releaseAllLeases(now);
+        if (released > 0)
+          this.#options.log.info({ partition, released }, 'leases of a previous run sent again');
+      }
+      this.#shards.set(partition, shard);
+    }
+    this.#metrics.shards.set(this.#shards.size);
+    this.#wake?.();
+  }
+
+  #close(partitions: TopicPartition[]): void {
+    for (const { partition } of partitions) {
+      this.#shards.get(partition)?.store.close();
+      this.#shards.delete(partition);
+    }
+    this.#metrics.shards.set(this.#shards.size);
+  }
+
+  #jobTotal = (job: string): number => {
+    let total = 0;
+    for (const shard of this.#shards.values()) total += shard.store.jobTotal(job);
+    return total;
+  };
+
+  async #apply(deliveries: Delivery<ScheduleBatch>[], consumer: TopicConsumer<ScheduleBatch>): Promise<void> {
+    const stats = emptyStats();
+    const now = Date.now();
+    for (const delivery of deliveries) {
+      const shard = this.#shards.get(delivery.record.partition);
+      const job =
+        this.#options.jobs.get(delivery.message.job) ?? (await this.#awaitJob(delivery.message.job));
+      if (shard && job) shard.apply(job, delivery.message.decisions, this.#jobTotal, now, stats);
+    }
+    // The store transaction is durable before the offsets move: a crash replays, never skips.
+    for (const delivery of deliveries) consumer.complete(delivery);
+    for (const [outcome, count] of Object.entries(stats))
+      if (count > 0) this.#metrics.decisions.inc({ outcome }, count);
+    if (stats.added + stats.retried > 0) this.#wake?.();
+  }
+
+  async #awaitJob(id: string): Promise<Job | undefined> {
+    try {
+      return await this.#options.jobs.waitFor(id);
+    } catch (error) {
+      this.#options.log.error({ err: error, job: id }, 'decisions of an unknown job are skipped');
+      return undefined;
+    }
+  }
+
+  async #feedLoop(): Promise<void> {
+    const interval = this.#options.feedIntervalMs ?? 250;
+    while (!this.#stopped) {
+      try {
+        await this.#feedRound();
+      } catch (error) {
+        this.#options.log.warn({ err: error }, 'feeding round failed; trying again');
+      }
+      if (this.#stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #feedRound(): Promise<void> {
+    if (this.#shards.size === 0 || !this.#admin) return;
+    const jobs = new Map(this.#options.jobs.all().map((job) => [job.id, job]));
+    const active = [...jobs.values()].filter((job) => job.state === 'active').map((job) => job.id);
+    const lags = new Map(
+      (await this.#admin.lag(this.#crawlersGroup, this.#topics.todo)).map((lag) => [lag.partition, lag.lag]),
+    );
+    const now = Date.now();
+    const lowWater = this.#options.lowWaterMark ?? 64;
+    for (const shard of this.#shards.values()) {
+      const expired = shard.expireLeases(jobs, now);
+      if (expired.resent > 0) this.#metrics.leasesExpired.inc({ outcome: 'resent' }, expired.resent);
+      if (expired.failed > 0) this.#metrics.leasesExpired.inc({ outcome: 'failed' }, expired.failed);
+      const lag = lags.get(shard.partition) ?? 0;
+      if (lag >= lowWater || active.length === 0) continue;
+      const entries = shard.store.leaseDue({
+        now,
+        limit: Math.min(this.#options.batchSize ?? 32, lowWater - lag),
+        perHost: this.#options.perHostPerBatch ?? 4,
+        leaseMs: this.#options.leaseMs ?? 600_000,
+        jobs: active,
+      });
+      if (entries.length === 0) continue;
+      const records: OutgoingRecord[] = entries.map((entry) => ({
+        topic: this.#topics.todo,
+        key: entry.hostKey,
+        partition: shard.partition,
+        value: encodeMessage(fetchRequestOf(entry)),
+      }));
+      try {
+        await this.#producer.send(records);
+        this.#metrics.sent.inc(records.length);
+      } catch (error) {
+        // Not sent: back to the queue now rather than waiting for the leases to run out.
+        shard.store.transaction(() => {
+          for (const entry of entries) shard.store.requeue(entry.fp, now);
+        });
+        this.#options.log.warn(
+          { err: error, partition: shard.partition, records: records.length },
+          'fetch requests not sent',
+        );
+      }
+    }
+    for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
+  }
+}

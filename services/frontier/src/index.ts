@@ -1,0 +1,3 @@
+export * from './frontier-worker.ts';
+export * from './retry-policy.ts';
+export * from './shard.ts';

@@ -1,0 +1,2 @@
+export * from './planner.ts';
+export * from './strategy-worker.ts';

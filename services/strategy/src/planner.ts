@@ -1,0 +1,149 @@
+import type { CrawlSeeded, Decision, FetchFailed, Job, PageFetched } from '@kraul/protocol';
+import type { CrawlStrategy, JobScope, RecentUrls } from '@kraul/strategy';
+import { fingerprint, hostKey, partitionForKey, tryNormalizeUrl } from '@kraul/url';
+
+/** Decisions bound for one partition of the schedule topic. */
+export interface PartitionPlan {
+  partition: number;
+  /** A host key that hashes to the partition: the record's key. */
+  key: string;
+  decisions: Decision[];
+}
+
+/** Why links were left out, counted per page for metrics. */
+export interface PlanStats {
+  scheduled: number;
+  outOfScope: number;
+  recent: number;
+  nofollow: number;
+  rejectedByStrategy: number;
+}
+
+export interface PlannerContext {
+  job: Job;
+  scope: JobScope;
+  strategy: CrawlStrategy;
+  recent: RecentUrls;
+  /** Partitions of the schedule topic. */
+  partitions: number;
+}
+
+/**
+ * Turns one event into schedule decisions grouped by destination partition: one record per
+ * partition per page, never one per link.
+ */
+export class Planner {
+  readonly #byPartition = new Map<number, PartitionPlan>();
+  readonly stats: PlanStats = { scheduled: 0, outOfScope: 0, recent: 0, nofollow: 0, rejectedByStrategy: 0 };
+  readonly #context: PlannerContext;
+
+  constructor(context: PlannerContext) {
+    this.#context = context;
+  }
+
+  plans(): PartitionPlan[] {
+    return [...this.#byPartition.values()];
+  }
+
+  seeded(message: CrawlSeeded): void {
+    const { job, scope, strategy } = this.#context;
+    for (const seed of message.urls) {
+      const url = tryNormalizeUrl(seed.url, { maxLength: job.settings.scope.maxUrlLength });
+      if (url === undefined) continue;
+      const fp = fingerprint(url);
+      const verdict = scope.check(url, 0);
+      if (!verdict.ok) {
+        this.#add(url, { op: 'drop', url, fp, reason: verdict.reason });
+        continue;
+      }
+      const score = seed.score ?? strategy.scoreSeed?.(url, job) ?? 0;
+      this.#add(url, { op: 'schedule', url, fp, score, depth: 0, ...(seed.meta ? { meta: seed.meta } : {}) });
+      this.stats.scheduled += 1;
+    }
+  }
+
+  fetched(page: PageFetched): void {
+    const { job } = this.#context;
+    this.#add(page.url, {
+      op: 'done',
+      url: page.url,
+      fp: page.fp,
+      lease: page.lease,
+      status: page.status,
+      fetchedAt: page.fetchedAt,
+      ...(page.validators ? { validators: page.validators } : {}),
+    });
+    // The final URL of a redirect was fetched too: record it so a direct link to it is not fetched again.
+    if (page.finalUrl !== page.url && this.#context.scope.check(page.finalUrl, page.depth).ok) {
+      const fp = fingerprint(page.finalUrl);
+      this.#add(page.finalUrl, {
+        op: 'done',
+        url: page.finalUrl,
+        fp,
+        lease: '',
+        status: page.status,
+        fetchedAt: page.fetchedAt,
+      });
+      this.#context.recent.seen(fp);
+    }
+    if (job.state === 'stopped') return;
+    const followAll = job.settings.scope.followNofollow;
+    if (page.nofollow && !followAll) {
+      this.stats.nofollow += page.links.length;
+    } else {
+      const source = { url: page.url, depth: page.depth, score: 0 };
+      for (const link of page.links) {
+        if (link.nofollow && !followAll) {
+          this.stats.nofollow += 1;
+          continue;
+        }
+        this.#link(link.url, page.depth + 1, () =>
+          this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
+        );
+      }
+    }
+    for (const sitemap of page.sitemaps ?? []) {
+      this.#link(sitemap, page.depth, () => 0, { kind: 'sitemap' });
+    }
+  }
+
+  failed(failure: FetchFailed): void {
+    this.#add(failure.url, {
+      op: 'failed',
+      url: failure.url,
+      fp: failure.fp,
+      lease: failure.lease,
+      errorClass: failure.errorClass,
+      retryable: failure.retryable,
+      ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    });
+  }
+
+  #link(url: string, depth: number, score: () => number | undefined, meta?: Record<string, string>): void {
+    const verdict = this.#context.scope.check(url, depth);
+    if (!verdict.ok) {
+      this.stats.outOfScope += 1;
+      return;
+    }
+    const fp = fingerprint(url);
+    if (this.#context.recent.seen(fp)) {
+      this.stats.recent += 1;
+      return;
+    }
+    const value = score();
+    if (value === undefined) {
+      this.stats.rejectedByStrategy += 1;
+      return;
+    }
+    this.#add(url, { op: 'schedule', url, fp, score: value, depth, ...(meta ? { meta } : {}) });
+    this.stats.scheduled += 1;
+  }
+
+  #add(url: string, decision: Decision): void {
+    const key = hostKey(url, this.#context.job.settings.hostKey);
+    const partition = partitionForKey(key, this.#context.partitions);
+    const plan = this.#byPartition.get(partition);
+    if (plan) plan.decisions.push(decision);
+    else this.#byPartition.set(partition, { partition, key, decisions: [decision] });
+  }
+}
