@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const BROKER = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
+
+const tlsSchema = z.object({
+  enabled: z.boolean().default(false).describe('Connect to the brokers over TLS'),
+  ca: z
+    .string()
+    .optional()
+    .describe('Path to a PEM file of CA certificates to trust instead of the system ones'),
+  cert: z.string().optional().describe('Path to the PEM client certificate (mutual TLS)'),
+  key: z.string().optional().describe('Path to the PEM private key of the client certificate'),
+  rejectUnauthorized: z
+    .boolean()
+    .default(true)
+    .describe('Refuse brokers whose certificate does not verify; turn off only for testing'),
+});
+
+const saslSchema = z
+  .object({
+    mechanism: z
+      .enum(['plain', 'scram-sha-256', 'scram-sha-512'])
+      .optional()
+      .describe('SASL mechanism; unset means no SASL authentication'),
+    username: z.string().optional().describe('SASL username, required with a mechanism'),
+    password: z.string().optional().describe('SASL password, required with a mechanism'),
+  })
+  .superRefine((sasl, ctx) => {
+    if (!sasl.mechanism) return;
+    for (const field of ['username', 'password'] as const) {
+      if (!sasl[field]) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `required when a SASL mechanism is set` });
+      }
+    }
+  });
+
+/**
+ * How to reach the Kafka cluster and name kraul's topics on it. Mount it under a key,
+ * e.g. `kafka: kafkaConnectionSchema`, giving `KRAUL_KAFKA_BROKERS` and so on.
+ */
+export const kafkaConnectionSchema = z.object({
+  brokers: z
+    .array(z.string().regex(BROKER, 'expected host:port, e.g. 127.0.0.1:9092'))
+    .min(1)
+    .default(['127.0.0.1:9092'])
+    .describe('Bootstrap brokers, host:port, comma-separated'),
+  clientId: z.string().min(1).default('kraul').describe('Client id the brokers see in their logs and quotas'),
+  topicPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-" only')
+    .default('kraul')
+    .describe('Topic names are `<prefix>.todo`, `<prefix>.events`, ...: one prefix per crawl or tenant'),
+  partitions: z
+    .int()
+    .min(1)
+    .default(12)
+    .describe('Partitions of the topics `kraul topics create` makes; caps how many crawlers share the work'),
+  replicationFactor: z
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Replication factor of the topics `kraul topics create` makes'),
+  tls: tlsSchema.prefault({}),
+  sasl: saslSchema.prefault({}),
+});
+
+export type KafkaConnection = z.output<typeof kafkaConnectionSchema>;
