@@ -1,0 +1,39 @@
+import type { Handler } from '../context.ts';
+import { graphDocument } from '../graph.ts';
+import { linkPage } from '../html.ts';
+import { renderGraphDocument } from '../render-page.ts';
+import { sendHtml, sendNotFound } from '../respond.ts';
+
+/** `/p/<n>`, `/nofollow/<n>`, `/private/<n>`: the documents of the page graph. */
+export const graphPage: Handler = (ctx, url, _req, res) => {
+  const doc = graphDocument(ctx.site.shape, ctx.host, url.pathname);
+  if (!doc) {
+    sendNotFound(res);
+    return;
+  }
+  const answer = () =>
+    sendHtml(
+      res,
+      200,
+      renderGraphDocument((h) => ctx.site.linkOrigin(h), doc),
+    );
+  const delay = ctx.site.options.pageDelayMs;
+  if (delay > 0) ctx.site.timers.after(res, delay, answer);
+  else answer();
+};
+
+/** `/noindex`: a page that asks robots neither to index it nor to follow its links. */
+export const noindexPage: Handler = (_ctx, _url, _req, res) => {
+  sendHtml(
+    res,
+    200,
+    linkPage(
+      'Not for indexes',
+      [
+        { href: '/p/1', text: 'A page' },
+        { href: '/nofollow/0', text: 'Another page' },
+      ],
+      '<meta name="robots" content="noindex,nofollow">\n',
+    ),
+  );
+};

@@ -1,0 +1,68 @@
+import type { Handler } from '../context.ts';
+import { linkPage } from '../html.ts';
+import { numberParam, sendHtml, sendNotFound } from '../respond.ts';
+
+/** `/calendar/<y>/<m>`: links to the previous and next month, without end. */
+export const calendar: Handler = (_ctx, url, _req, res) => {
+  const match = /^\/calendar\/(-?\d+)\/(\d{1,2})$/.exec(url.pathname);
+  const year = Number(match?.[1]);
+  const month = Number(match?.[2]);
+  if (!match || month < 1 || month > 12) {
+    sendNotFound(res);
+    return;
+  }
+  const shift = (delta: number) => {
+    const index = year * 12 + (month - 1) + delta;
+    return `/calendar/${Math.floor(index / 12)}/${(((index % 12) + 12) % 12) + 1}`;
+  };
+  sendHtml(
+    res,
+    200,
+    linkPage(`Calendar ${year}-${month}`, [
+      { href: shift(-1), text: 'Previous month' },
+      { href: shift(1), text: 'Next month' },
+    ]),
+  );
+};
+
+/** `/session/<n>?sid=<id>`: every link carries a fresh session id, so no URL repeats. */
+export const session: Handler = (ctx, url, _req, res) => {
+  const match = /^\/session\/(\d+)$/.exec(url.pathname);
+  if (!match) {
+    sendNotFound(res);
+    return;
+  }
+  const n = Number(match[1]);
+  const ids = ctx.site.sessionIds;
+  sendHtml(
+    res,
+    200,
+    linkPage(`Session page ${n}`, [
+      { href: `/session/${n}?sid=${ids.next()}`, text: 'This page' },
+      { href: `/session/${n + 1}?sid=${ids.next()}`, text: 'Next page' },
+    ]),
+  );
+};
+
+/**
+ * `/deep/a/a/...`: every page links one level deeper, and relatively to `loop/`, which
+ * from `/deep/a/loop/` resolves to `/deep/a/loop/loop/`, and so on.
+ */
+export const deep: Handler = (_ctx, url, _req, res) => {
+  const trimmed = url.pathname.replace(/\/+$/, '');
+  const depth = trimmed.split('/').length - 2;
+  sendHtml(
+    res,
+    200,
+    linkPage(`Depth ${depth}`, [
+      { href: `${trimmed}/a`, text: 'Deeper' },
+      { href: 'loop/', text: 'Around again' },
+    ]),
+  );
+};
+
+/** `/counter?page=<n>`: links to page n+1, without end. */
+export const counter: Handler = (_ctx, url, _req, res) => {
+  const page = Math.floor(numberParam(url, 'page', 0));
+  sendHtml(res, 200, linkPage(`Counter ${page}`, [{ href: `/counter?page=${page + 1}`, text: 'Next' }]));
+};
