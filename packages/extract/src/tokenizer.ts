@@ -1,0 +1,81 @@
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+
+/**
+ * True when `html[start, end)` is `lowerName` in any ASCII case. Tag and attribute names are
+ * compared in place, so the common case (a name we do not care about) allocates nothing.
+ */
+export function nameEquals(html: string, start: number, end: number, lowerName: string): boolean {
+  if (end - start !== lowerName.length) return false;
+  for (let index = 0; index < lowerName.length; index++) {
+    let code = html.charCodeAt(start + index);
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    if (code !== lowerName.charCodeAt(index)) return false;
+  }
+  return true;
+}
+
+/** Index of `html[start, end)` in `lowerNames` (ASCII case-insensitive), or -1. */
+export function indexOfName(html: string, start: number, end: number, lowerNames: readonly string[]): number {
+  for (let index = 0; index < lowerNames.length; index++) {
+    if (nameEquals(html, start, end, lowerNames[index]!)) return index;
+  }
+  return -1;
+}
+
+/**
+ * Elements whose content the tokenizer reads as raw text (script data, not markup): their text
+ * is never visible page text, though it arrives through `ontext`. `title` and `textarea` are
+ * RCDATA and handled by whoever cares about them.
+ */
+export const RAW_TEXT_ELEMENTS: readonly string[] = [
+  'script',
+  'style',
+  'xmp',
+  'iframe',
+  'noembed',
+  'noframes',
+];
+
+/**
+ * Callbacks for htmlparser2's Tokenizer that ignore everything; handlers override what they need.
+ *
+ * The extractors drive htmlparser2's Tokenizer rather than its Parser: the Parser keeps its
+ * open-element stack with `Array#unshift` and searches it on every end tag, which makes deeply
+ * nested or never-closed markup quadratic (100,000 nested `<div>` take tens of seconds). The
+ * extractors need no element stack, only a few flags and counters, so they stay linear.
+ */
+export abstract class TokenHandler implements TokenizerCallbacks {
+  protected readonly html: string;
+  protected tokenizer: Tokenizer | undefined;
+
+  constructor(html: string) {
+    this.html = html;
+  }
+
+  /** Feeds the whole document through a fresh tokenizer (entities decoded, HTML rules). */
+  protected tokenize(): void {
+    const tokenizer = new Tokenizer({ decodeEntities: true }, this);
+    this.tokenizer = tokenizer;
+    tokenizer.write(this.html);
+    tokenizer.end();
+  }
+
+  onattribdata(_start: number, _endIndex: number): void {}
+  onattribentity(_codepoint: number): void {}
+  onattribend(_quote: number, _endIndex: number): void {}
+  onattribname(_start: number, _endIndex: number): void {}
+  oncdata(_start: number, _endIndex: number, _endOffset: number): void {}
+  onclosetag(_start: number, _endIndex: number): void {}
+  oncomment(_start: number, _endIndex: number, _endOffset: number): void {}
+  ondeclaration(_start: number, _endIndex: number): void {}
+  onend(): void {}
+  onopentagend(_endIndex: number): void {}
+  onopentagname(_start: number, _endIndex: number): void {}
+  onprocessinginstruction(_start: number, _endIndex: number): void {}
+  /** HTML ignores the self-closing flag on non-void elements: `<a href=x />` opens an `a`. */
+  onselfclosingtag(endIndex: number): void {
+    this.onopentagend(endIndex);
+  }
+  ontext(_start: number, _endIndex: number): void {}
+  ontextentity(_codepoint: number, _endIndex: number): void {}
+}
