@@ -1,0 +1,159 @@
+import { BusError } from '../errors.ts';
+import type { CommitOffset, TopicPartition } from '../types.ts';
+import type { MemoryBroker } from './broker.ts';
+import type { CommittedOffsets } from './memory-topic.ts';
+import { rangeAssign } from './range-assignor.ts';
+
+/** What the coordinator needs from a member of its group. */
+export interface GroupMember {
+  readonly topics: readonly string[];
+  readonly sessionTimeoutMs: number;
+  /** Whether the member takes part in the next assignment (joined, neither closing nor dead). */
+  assignable(): boolean;
+  /** Stops delivery, waits for in-flight batches and `onRevoked`; resolves at once for a dead member. */
+  revokeAll(): Promise<void>;
+  /** Hands the member its partitions of the new generation (possibly none). */
+  assign(partitions: TopicPartition[]): void;
+  /** The member's session expired: it is out of the group. */
+  expel(): void;
+}
+
+interface PendingExpiry {
+  timer: NodeJS.Timeout;
+  expelled: Promise<void>;
+  resolve: () => void;
+}
+
+/**
+ * A consumer group's coordinator, with Kafka's classic (eager) protocol: on every
+ * membership change every member gives up everything it owns (and `onRevoked` settles)
+ * before anyone gets a partition of the new assignment. A member that dies keeps its
+ * partitions until its session times out, as on a broker, so its uncommitted records go
+ * to the survivors only then.
+ */
+export class ConsumerGroup implements CommittedOffsets {
+  readonly groupId: string;
+  private readonly broker: MemoryBroker;
+  private members: GroupMember[] = [];
+  private readonly committed = new Map<string, Map<number, number>>();
+  private readonly expiries = new Map<GroupMember, PendingExpiry>();
+  private rebalanceRequested = false;
+  private rebalancing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(groupId: string, broker: MemoryBroker) {
+    this.groupId = groupId;
+    this.broker = broker;
+  }
+
+  join(member: GroupMember): void {
+    this.members.push(member);
+    for (const topic of member.topics) this.broker.topic(topic)?.consumerGroups.add(this);
+    this.requestRebalance();
+  }
+
+  /** A member that revoked everything leaves (LeaveGroup): the others rebalance at once. */
+  leave(member: GroupMember): void {
+    this.members = this.members.filter((candidate) => candidate !== member);
+    this.requestRebalance();
+  }
+
+  /** A member stopped without a word: it stays in the group until its session times out. */
+  memberDied(member: GroupMember): void {
+    if (this.closed || this.expiries.has(member)) return;
+    let resolve!: () => void;
+    const expelled = new Promise<void>((settle) => {
+      resolve = settle;
+    });
+    const timer = setTimeout(() => this.expel(member), member.sessionTimeoutMs);
+    this.expiries.set(member, { timer, expelled, resolve });
+  }
+
+  committedOffset(topic: string, partition: number): number | undefined {
+    return this.committed.get(topic)?.get(partition);
+  }
+
+  /** Stores offsets the caller has checked the member owns. */
+  storeCommit(offsets: readonly CommitOffset[]): void {
+    for (const { topic, partition, offset } of offsets) {
+      let partitions = this.committed.get(topic);
+      if (partitions === undefined) {
+        partitions = new Map();
+        this.committed.set(topic, partitions);
+      }
+      partitions.set(partition, offset);
+    }
+    if (!this.broker.settings.trimCommitted) return;
+    for (const { topic, partition } of offsets) this.broker.topic(topic)?.trimCommitted(partition);
+  }
+
+  /** A topic was created or deleted: its offsets go, and subscribers rebalance to pick up the change. */
+  topicChanged(name: string): void {
+    const topic = this.broker.topic(name);
+    if (topic === undefined) this.committed.delete(name);
+    if (!this.members.some((member) => member.topics.includes(name))) return;
+    topic?.consumerGroups.add(this);
+    this.requestRebalance();
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const expiry of this.expiries.values()) {
+      clearTimeout(expiry.timer);
+      expiry.resolve();
+    }
+    this.expiries.clear();
+  }
+
+  private expel(member: GroupMember): void {
+    const expiry = this.expiries.get(member);
+    if (expiry === undefined) return;
+    this.expiries.delete(member);
+    this.members = this.members.filter((candidate) => candidate !== member);
+    member.expel();
+    expiry.resolve();
+    this.requestRebalance();
+  }
+
+  private requestRebalance(): void {
+    if (this.closed) return;
+    this.rebalanceRequested = true;
+    if (this.rebalancing !== undefined) return;
+    this.rebalancing = this.rebalance()
+      .catch((error: unknown) => {
+        this.broker.settings.onHandlerError(
+          new BusError(
+            'bus.rebalance_failed',
+            `group ${this.groupId} failed to rebalance`,
+            { groupId: this.groupId },
+            error,
+          ),
+        );
+      })
+      .finally(() => {
+        this.rebalancing = undefined;
+        // A change that arrived while the loop was finishing still needs its rebalance.
+        if (this.rebalanceRequested) this.requestRebalance();
+      });
+  }
+
+  private async rebalance(): Promise<void> {
+    // Let the caller's synchronous work (a join, a leave) finish before the group moves.
+    await Promise.resolve();
+    while (this.rebalanceRequested && !this.closed) {
+      this.rebalanceRequested = false;
+      await Promise.all(this.members.map((member) => member.revokeAll()));
+      if (this.rebalanceRequested || this.closed) continue;
+      if (this.expiries.size > 0) {
+        // A dead member never rejoins; like a broker, the group waits for its session to expire.
+        await Promise.all([...this.expiries.values()].map((expiry) => expiry.expelled));
+        continue;
+      }
+      const subscribers = this.members
+        .filter((member) => member.assignable())
+        .map((member) => ({ member, topics: member.topics }));
+      const plan = rangeAssign(subscribers, (topic) => this.broker.topic(topic)?.partitions);
+      for (const [member, partitions] of plan) member.assign(partitions);
+    }
+  }
+}
