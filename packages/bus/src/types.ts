@@ -1,0 +1,152 @@
+/**
+ * The message bus: the one seam between kraul's roles and the transport.
+ * Two implementations honour this contract (test/contract): Kafka (the cluster) and
+ * an in-memory bus (embedded mode). Roles never see which one they run on.
+ */
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A record as a consumer sees it. `offset` is the record's own offset (not the next one). */
+export interface BusRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Uint8Array;
+  headers: Record<string, string>;
+  /** Milliseconds since the epoch, as stored with the record. */
+  timestamp: number;
+}
+
+/** A record to produce. Without `partition`, the key decides it with Java's murmur2 placement. */
+export interface OutgoingRecord {
+  topic: string;
+  key: string | null;
+  value: Uint8Array;
+  headers?: Record<string, string>;
+  partition?: number;
+}
+
+/** Where an acknowledged record was written. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface Producer {
+  /**
+   * Sends records and resolves once the bus has acknowledged every one of them
+   * (acks=all on Kafka). A batch that could not be written rejects with a
+   * `ProduceError`; nothing is ever dropped silently. The caller decides whether to retry.
+   */
+  send(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]>;
+  close(): Promise<void>;
+}
+
+/** A batch of records of one partition, in offset order. */
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  records: BusRecord[];
+}
+
+export interface ConsumerHandlers {
+  /**
+   * Receives the records of one partition in offset order. The next batch of the
+   * same partition is delivered only after the returned promise settles; other
+   * partitions keep flowing meanwhile. A handler that throws does not commit.
+   */
+  onBatch(batch: PartitionBatch): Promise<void> | void;
+  /** Partitions this member now owns. Called before their first batch. */
+  onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
+  /**
+   * Partitions this member is about to lose (rebalance or close). No batch of
+   * them is delivered after this is called; the member should finish or drop
+   * their in-flight work and commit what is done before the promise settles.
+   */
+  onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a partition without a committed offset starts. Default: 'earliest'. */
+  startFrom?: 'earliest' | 'latest';
+  /** Group session timeout: how long a dead member keeps its partitions. Default: 10,000 ms. */
+  sessionTimeoutMs?: number;
+  /** Default: 1,000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for new records. Default: 500 ms. */
+  maxWaitMs?: number;
+  /** Upper bound of records handed to one `onBatch` call. Default: 500. */
+  maxBatchRecords?: number;
+  /** Client id shown in broker logs and metrics. */
+  clientId?: string;
+}
+
+export interface CommitOffset extends TopicPartition {
+  /** The next offset to consume (one past the last handled record). */
+  offset: number;
+}
+
+export interface GroupConsumer {
+  readonly groupId: string;
+  /** Joins the group and starts delivering. Resolves once the member has joined. */
+  start(handlers: ConsumerHandlers): Promise<void>;
+  /** Stops fetching these partitions after the batch in hand; others keep flowing. */
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  isPaused(partition: TopicPartition): boolean;
+  /** Commits offsets for partitions this member owns. */
+  commit(offsets: readonly CommitOffset[]): Promise<void>;
+  /** The partitions this member owns now. */
+  assignment(): TopicPartition[];
+  /** Revokes (calling `onRevoked`), leaves the group at once so others take over, and disconnects. */
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Default: 1. */
+  replicationFactor?: number;
+  /** Broker topic configs, e.g. { 'cleanup.policy': 'compact' }. */
+  config?: Record<string, string>;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: number;
+}
+
+export interface PartitionLag extends TopicPartition {
+  /** The group's committed offset, or -1 when it has none. */
+  committed: number;
+  /** The offset the next produced record will get. */
+  logEnd: number;
+  /** Records not yet committed by the group (logEnd - committed, or logEnd - logStart without a commit). */
+  lag: number;
+}
+
+export interface BusAdmin {
+  /** Creates the topics that do not exist yet and waits until every partition has a leader. */
+  createTopics(topics: readonly TopicSpec[]): Promise<void>;
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  /** Per-partition lag of a consumer group on a topic. */
+  lag(groupId: string, topic: string): Promise<PartitionLag[]>;
+  close(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'kafka' | 'memory';
+  producer(options?: { clientId?: string }): Producer;
+  consumer(options: ConsumerOptions): GroupConsumer;
+  admin(): BusAdmin;
+  /** Closes every producer, consumer and admin this bus made. */
+  close(): Promise<void>;
+}
