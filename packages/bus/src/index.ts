@@ -1,0 +1,8 @@
+export * from './errors.ts';
+export { createKafkaBus, KafkaBus } from './kafka/bus.ts';
+export type { KafkaBusOptions, KafkaSaslOptions, KafkaTlsOptions } from './kafka/options.ts';
+export { createMemoryBus, MemoryBus, type MemoryBusOptions } from './memory/memory-bus.ts';
+export type { MemoryGroupConsumer } from './memory/memory-consumer.ts';
+export { OffsetTracker } from './offset-tracker.ts';
+export { partitionFor } from './partitioner.ts';
+export type * from './types.ts';
