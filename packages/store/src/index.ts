@@ -1,1 +1,8 @@
+export * from './errors.ts';
+export { SCHEMA_VERSION } from './schema.ts';
+export {
+  openSqliteShardStore,
+  SqliteShardStore,
+  type SqliteShardStoreOptions,
+} from './sqlite-shard-store.ts';
 export * from './types.ts';

@@ -46,6 +46,20 @@ export interface NewUrl {
   meta?: Record<string, string | number | boolean>;
 }
 
+/**
+ * Who a URL is, for a report about a URL the store has never seen: a redirect's final URL
+ * is reported done, or a link dropped, without ever having been queued.
+ */
+export interface UrlIdentity {
+  url: string;
+  job: string;
+  hostKey: string;
+  depth: number;
+  /** Defaults to 0. */
+  score?: number;
+  meta?: Record<string, string | number | boolean>;
+}
+
 export interface LeaseOptions {
   now: number;
   /** Most URLs to lease in this call. */
@@ -71,16 +85,26 @@ export interface FrontierShardStore {
   /** Adds a URL as queued unless its fingerprint is known. Returns whether it was added. */
   add(url: NewUrl): boolean;
   get(fp: string): UrlEntry | undefined;
-  /** Records a fetched URL as done. Returns false when it already was (duplicate report). */
+  /**
+   * Records a fetched URL as done. Returns false when it already was (duplicate report), or when
+   * the fingerprint is unknown and no `identity` was given. With `identity`, an unknown URL is
+   * recorded as done.
+   */
   markDone(
     fp: string,
     result: { status: number; fetchedAt: number; validators?: Validators; nextFetchAt?: number },
+    identity?: UrlIdentity,
   ): boolean;
-  /** Puts a URL back in its host queue, due at `notBefore`. */
+  /** Puts a URL back in its host queue, due at `notBefore`. An unknown fingerprint is ignored. */
   requeue(fp: string, notBefore: number): void;
-  /** Records a URL as finally failed. */
+  /** Records a URL as finally failed. An unknown fingerprint is ignored. */
   markFailed(fp: string, errorClass: string): void;
-  markDropped(fp: string, reason: string): void;
+  /**
+   * Records a URL as dropped (the reason is kept as its `errorClass`). Returns false when it
+   * already was, or when the fingerprint is unknown and no `identity` was given. With `identity`,
+   * an unknown URL is recorded as dropped, so it is never added later.
+   */
+  markDropped(fp: string, reason: string, identity?: UrlIdentity): boolean;
   /**
    * Leases due URLs (queued, or done and due for a revisit), hosts interleaved, best score first
    * within a host, then oldest. Each becomes inflight with a fresh lease and attempts + 1.
@@ -94,7 +118,11 @@ export interface FrontierShardStore {
   hostTotal(job: string, hostKey: string): number;
   jobTotal(job: string): number;
   topHosts(limit: number): HostCount[];
-  /** Earliest `notBefore` among queued URLs of the given jobs, to sleep until it. */
+  /**
+   * Earliest time a URL of the given jobs falls due, to sleep until it: the earliest `notBefore`
+   * among queued URLs (0 when some are due already) or `nextFetchAt` among done URLs awaiting a
+   * revisit. Undefined when nothing is queued or awaiting a revisit.
+   */
   nextDueAt(jobs: readonly string[]): number | undefined;
   close(): void;
 }

@@ -1,0 +1,138 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { STORE_ERROR_CODES, StoreError } from './errors.ts';
+import type { UrlState } from './types.ts';
+
+/**
+ * How a URL's state is stored. Queued URLs live in two lanes: `ready` (due, ordered per host
+ * by score then age in a partial index) and `waiting` (not before a future time, ordered by
+ * that time). Leasing promotes waiting URLs whose time has come, so the per-host lane never
+ * has to skip URLs that are not due yet.
+ */
+export const STATE = {
+  ready: 1,
+  waiting: 2,
+  inflight: 3,
+  done: 4,
+  failed: 5,
+  dropped: 6,
+} as const;
+export type StateCode = (typeof STATE)[keyof typeof STATE];
+
+/** The per-state counter columns of `hosts` and `jobs`, indexed by `StateCode - 1`. */
+export const COUNTER_COLUMNS = ['ready', 'waiting', 'inflight', 'done', 'failed', 'dropped'] as const;
+
+export function publicState(code: number): UrlState {
+  switch (code) {
+    case STATE.ready:
+    case STATE.waiting:
+      return 'queued';
+    case STATE.inflight:
+      return 'inflight';
+    case STATE.done:
+      return 'done';
+    case STATE.failed:
+      return 'failed';
+    default:
+      return 'dropped';
+  }
+}
+
+const counterColumns = COUNTER_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(', ');
+
+/**
+ * Version 1. URLs are a rowid table: rows arrive in insertion order (the rowid is the age used
+ * to order a host queue) and only the small fingerprint index takes random inserts. A
+ * WITHOUT ROWID table keyed by fingerprint measured 7% smaller but inserted 40% slower at a
+ * million URLs, since every wide row then lands at a random place in the table's b-tree.
+ * Job and host names are stored once, in `jobs` and `hosts`; a URL row refers to them by id.
+ * The counters in `hosts` and `jobs` are kept in step by the store's own statements, so
+ * budgets and counts are single-row reads.
+ */
+const V1 = `
+CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE jobs (
+  job_id INTEGER PRIMARY KEY,
+  job TEXT NOT NULL UNIQUE,
+  ${counterColumns}
+);
+CREATE TABLE hosts (
+  host_id INTEGER PRIMARY KEY,
+  job_id INTEGER NOT NULL REFERENCES jobs (job_id),
+  host_key TEXT NOT NULL,
+  ${counterColumns},
+  lease_turn INTEGER NOT NULL,
+  UNIQUE (job_id, host_key)
+);
+-- lease_turn: when the host was last served (or created), as a store-wide sequence number.
+CREATE INDEX hosts_ready_by_turn ON hosts (job_id, lease_turn) WHERE ready > 0;
+CREATE TABLE urls (
+  id INTEGER PRIMARY KEY,
+  fp TEXT NOT NULL UNIQUE,
+  host_id INTEGER NOT NULL REFERENCES hosts (host_id),
+  job_id INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  score REAL NOT NULL,
+  depth INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  url TEXT NOT NULL,
+  lease TEXT,
+  lease_expires_at INTEGER,
+  last_fetch_at INTEGER,
+  next_fetch_at INTEGER,
+  status INTEGER,
+  etag TEXT,
+  last_modified TEXT,
+  error_class TEXT,
+  meta TEXT
+);
+CREATE INDEX urls_ready_lane ON urls (host_id, score DESC) WHERE state = ${STATE.ready};
+CREATE INDEX urls_waiting ON urls (job_id, not_before) WHERE state = ${STATE.waiting};
+CREATE INDEX urls_revisits ON urls (job_id, next_fetch_at)
+  WHERE state = ${STATE.done} AND next_fetch_at IS NOT NULL;
+CREATE INDEX urls_leases ON urls (lease_expires_at) WHERE state = ${STATE.inflight};
+`;
+
+interface Migration {
+  version: number;
+  sql: string;
+}
+
+/** Applied in order; a released migration is never edited, a change is a new version. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * Brings the database to `SCHEMA_VERSION`, each migration in its own transaction, and returns
+ * the version it found. Refuses a file written by a newer schema rather than misread it.
+ */
+export function migrate(db: DatabaseSync, now: number = Date.now()): number {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
+  const found = db.prepare('SELECT max(version) AS version FROM schema_version').get() as {
+    version: number | null;
+  };
+  const current = found.version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      STORE_ERROR_CODES.schemaTooNew,
+      `store schema version ${current} is newer than this kraul understands (${SCHEMA_VERSION})`,
+      { found: current, supported: SCHEMA_VERSION },
+    );
+  }
+  const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(migration.sql);
+      record.run(migration.version, now);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+  return current;
+}

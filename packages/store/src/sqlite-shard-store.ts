@@ -1,0 +1,451 @@
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { openConnection } from './connection.ts';
+import { CounterDeltas } from './counter-deltas.ts';
+import { STORE_ERROR_CODES, StoreError } from './errors.ts';
+import { interleave } from './interleave.ts';
+import { newLeaseToken } from './lease-token.ts';
+import { type ReadyHost, ReadyHostQueue } from './ready-hosts.ts';
+import { toEntry, type UrlRow } from './rows.ts';
+import { COUNTER_COLUMNS, migrate, STATE, type StateCode } from './schema.ts';
+import { prepareStatements, ReadyLaneStatements, type Statements } from './statements.ts';
+import type {
+  FrontierShardStore,
+  HostCount,
+  LeaseOptions,
+  NewUrl,
+  UrlEntry,
+  UrlIdentity,
+  UrlState,
+} from './types.ts';
+
+export interface SqliteShardStoreOptions {
+  /** The database file (its directory is created as needed), or `':memory:'` for a store that ends with the process. */
+  path: string;
+  /** The partition of the schedule and todo topics this store holds. Recorded in the file: opening it for another partition fails. */
+  partition: number;
+  /** How long a statement waits for another connection's lock before it fails. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Most URLs one lease call moves from waiting (or awaiting a revisit) to ready, per job and
+ * lane, so a million URLs falling due at once cost several calls rather than one long
+ * transaction. What is left stays due: `nextDueAt` reports a time already past.
+ */
+const PROMOTIONS_PER_CALL = 5000;
+
+interface UrlStateRow {
+  id: number;
+  state: StateCode;
+  host_id: number;
+  job_id: number;
+}
+
+type DoneResult = Parameters<FrontierShardStore['markDone']>[1];
+
+/** Opens (creating or migrating as needed) the store of one frontier shard. */
+export function openSqliteShardStore(options: SqliteShardStoreOptions): SqliteShardStore {
+  return new SqliteShardStore(options);
+}
+
+/**
+ * A frontier shard on `node:sqlite`: one database file per partition, written by one process.
+ * Every operation is atomic on its own; wrap a batch in `transaction` to make it atomic (and
+ * fast) as a whole.
+ */
+export class SqliteShardStore implements FrontierShardStore {
+  readonly partition: number;
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #sql: Statements;
+  readonly #readyLane: ReadyLaneStatements;
+  #open = true;
+  #depth = 0;
+  // Job names are few and asked on every operation: kept in memory, reloaded after a rollback.
+  #jobIds = new Map<string, number>();
+  #jobNames = new Map<number, string>();
+  /** The last place handed out in the round-robin over hosts. */
+  #turn = 0;
+  /** Scratch counter deltas of a single move, reused so the hot path allocates nothing. */
+  readonly #oneMove = COUNTER_COLUMNS.map(() => 0);
+
+  constructor(options: SqliteShardStoreOptions) {
+    this.partition = options.partition;
+    this.path = options.path;
+    this.#db = openConnection(options.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    try {
+      migrate(this.#db);
+      this.#sql = prepareStatements(this.#db);
+      this.#readyLane = new ReadyLaneStatements(this.#db);
+      this.#claimPartition();
+      this.#reloadMemory();
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.#assertOpen();
+    const outermost = this.#depth === 0;
+    const savepoint = `nested_${this.#depth}`;
+    this.#db.exec(outermost ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
+    this.#depth++;
+    try {
+      const result = fn();
+      if (isThenable(result)) {
+        throw new StoreError(
+          STORE_ERROR_CODES.asyncTransaction,
+          'a store transaction runs synchronously: its function must not return a promise',
+          { partition: this.partition },
+        );
+      }
+      this.#db.exec(outermost ? 'COMMIT' : `RELEASE ${savepoint}`);
+      return result;
+    } catch (error) {
+      if (outermost) {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      } else {
+        this.#db.exec(`ROLLBACK TO ${savepoint}`);
+        this.#db.exec(`RELEASE ${savepoint}`);
+      }
+      this.#reloadMemory();
+      throw error;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  add(url: NewUrl): boolean {
+    return this.#atomically(() => {
+      if (this.#sql.urlState.get(url.fp) !== undefined) return false;
+      const notBefore = url.notBefore ?? 0;
+      this.#insert(url.fp, url, notBefore > 0 ? STATE.waiting : STATE.ready, notBefore);
+      return true;
+    });
+  }
+
+  get(fp: string): UrlEntry | undefined {
+    this.#assertOpen();
+    const row = this.#sql.urlByFp.get(fp) as UrlRow | undefined;
+    return row === undefined ? undefined : this.#entry(row);
+  }
+
+  markDone(fp: string, result: DoneResult, identity?: UrlIdentity): boolean {
+    return this.#atomically(() => {
+      const row = this.#stateOf(fp);
+      const fetched = [
+        result.fetchedAt,
+        result.nextFetchAt ?? null,
+        result.status,
+        result.validators?.etag ?? null,
+        result.validators?.lastModified ?? null,
+      ] as const;
+      if (row === undefined) {
+        if (identity === undefined) return false;
+        this.#insert(fp, identity, STATE.done, 0, fetched);
+        return true;
+      }
+      if (row.state === STATE.done) return false;
+      this.#sql.setDone.run(...fetched, row.id);
+      this.#moved(row, STATE.done);
+      return true;
+    });
+  }
+
+  requeue(fp: string, notBefore: number): void {
+    this.#atomically(() => {
+      const row = this.#stateOf(fp);
+      if (row === undefined) return;
+      const state = notBefore > 0 ? STATE.waiting : STATE.ready;
+      this.#sql.setQueued.run(state, notBefore, row.id);
+      this.#moved(row, state);
+    });
+  }
+
+  markFailed(fp: string, errorClass: string): void {
+    this.#atomically(() => {
+      const row = this.#stateOf(fp);
+      if (row === undefined) return;
+      this.#sql.setEnded.run(STATE.failed, errorClass, row.id);
+      this.#moved(row, STATE.failed);
+    });
+  }
+
+  markDropped(fp: string, reason: string, identity?: UrlIdentity): boolean {
+    return this.#atomically(() => {
+      const row = this.#stateOf(fp);
+      if (row === undefined) {
+        if (identity === undefined) return false;
+        this.#insert(fp, identity, STATE.dropped, 0, [null, null, null, null, null], reason);
+        return true;
+      }
+      if (row.state === STATE.dropped) return false;
+      this.#sql.setEnded.run(STATE.dropped, reason, row.id);
+      this.#moved(row, STATE.dropped);
+      return true;
+    });
+  }
+
+  leaseDue(options: LeaseOptions): UrlEntry[] {
+    this.#assertOpen();
+    const jobIds = this.#knownJobIds(options.jobs);
+    // Whole numbers: the per-host limit is written into SQL.
+    const limit = Math.floor(options.limit);
+    const perHost = Math.floor(options.perHost);
+    if (jobIds.length === 0 || !(limit > 0) || !(perHost > 0)) return [];
+    return this.#atomically(() => {
+      const deltas = new CounterDeltas();
+      for (const jobId of jobIds) this.#promoteDue(jobId, options.now, deltas);
+      // Host selection reads the `ready` counters: the promotions must be counted first.
+      this.#flush(deltas);
+
+      // Host rows stay as they are until the final flush, so the queue's pages stay consistent.
+      const hosts = new ReadyHostQueue(
+        jobIds,
+        Math.ceil(limit / perHost),
+        (jobId, afterTurn, count) =>
+          this.#sql.readyHosts.all(jobId, afterTurn, count) as unknown as ReadyHost[],
+      );
+      const expiresAt = options.now + options.leaseMs;
+      const lanes: UrlEntry[][] = [];
+      let remaining = limit;
+      for (let host = hosts.next(); host !== undefined && remaining > 0; host = hosts.next()) {
+        const lane = this.#readyLane.forLimit(Math.min(perHost, remaining));
+        const rows = lane.all(host.host_id) as unknown as UrlRow[];
+        const leased = rows.map((row) => {
+          const lease = newLeaseToken();
+          this.#sql.setLeased.run(lease, expiresAt, row.id);
+          return this.#entry({
+            ...row,
+            state: STATE.inflight,
+            lease,
+            lease_expires_at: expiresAt,
+            attempts: row.attempts + 1,
+          });
+        });
+        remaining -= leased.length;
+        deltas.move(host.host_id, host.job_id, STATE.ready, STATE.inflight, leased.length);
+        deltas.leased(host.host_id, host.job_id, ++this.#turn);
+        lanes.push(leased);
+      }
+      this.#flush(deltas);
+      this.#saveTurn();
+      return interleave(lanes);
+    });
+  }
+
+  expiredLeases(now: number, limit: number): UrlEntry[] {
+    this.#assertOpen();
+    return (this.#sql.expiredLeases.all(now, limit) as unknown as UrlRow[]).map((row) => this.#entry(row));
+  }
+
+  counts(job?: string): Record<UrlState, number> {
+    this.#assertOpen();
+    let row: Record<string, number> | undefined;
+    if (job === undefined) row = this.#sql.allCounts.get() as Record<string, number>;
+    else {
+      const jobId = this.#jobIds.get(job);
+      if (jobId !== undefined) row = this.#sql.jobCounts.get(jobId) as Record<string, number>;
+    }
+    const count = (column: (typeof COUNTER_COLUMNS)[number]): number => row?.[column] ?? 0;
+    return {
+      queued: count('ready') + count('waiting'),
+      inflight: count('inflight'),
+      done: count('done'),
+      failed: count('failed'),
+      dropped: count('dropped'),
+    };
+  }
+
+  hostTotal(job: string, hostKey: string): number {
+    this.#assertOpen();
+    const jobId = this.#jobIds.get(job);
+    if (jobId === undefined) return 0;
+    const row = this.#sql.hostTotal.get(jobId, hostKey) as { total: number } | undefined;
+    return row?.total ?? 0;
+  }
+
+  jobTotal(job: string): number {
+    this.#assertOpen();
+    const jobId = this.#jobIds.get(job);
+    if (jobId === undefined) return 0;
+    return (this.#sql.jobTotal.get(jobId) as { total: number }).total;
+  }
+
+  /**
+   * The busiest hosts (queued + inflight, then done), a host key's jobs summed. A status query:
+   * it reads every host row.
+   */
+  topHosts(limit: number): HostCount[] {
+    this.#assertOpen();
+    const rows = this.#sql.topHosts.all(limit) as {
+      host_key: string;
+      queued: number;
+      inflight: number;
+      done: number;
+    }[];
+    return rows.map((row) => ({
+      hostKey: row.host_key,
+      queued: row.queued,
+      inflight: row.inflight,
+      done: row.done,
+    }));
+  }
+
+  nextDueAt(jobs: readonly string[]): number | undefined {
+    this.#assertOpen();
+    let earliest: number | undefined;
+    for (const jobId of this.#knownJobIds(jobs)) {
+      if ((this.#sql.jobReady.get(jobId) as { ready: number }).ready > 0) return 0;
+      for (const next of [this.#sql.nextWaiting, this.#sql.nextRevisit]) {
+        const at = (next.get(jobId) as { at: number | null }).at;
+        if (at !== null && (earliest === undefined || at < earliest)) earliest = at;
+      }
+    }
+    return earliest;
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    // Lets SQLite refresh the planner statistics it finds stale; cheap when nothing changed.
+    this.#db.exec('PRAGMA optimize');
+    this.#db.close();
+  }
+
+  #assertOpen(): void {
+    if (!this.#open) {
+      throw new StoreError(STORE_ERROR_CODES.closed, 'the frontier store is closed', {
+        partition: this.partition,
+        path: this.path,
+      });
+    }
+  }
+
+  /** Runs a multi-statement operation in a transaction unless it already is in one. */
+  #atomically<T>(fn: () => T): T {
+    this.#assertOpen();
+    return this.#depth > 0 ? fn() : this.transaction(fn);
+  }
+
+  #claimPartition(): void {
+    const recorded = this.#sql.meta.get('partition') as { value: number } | undefined;
+    if (recorded === undefined) {
+      this.#sql.setMeta.run('partition', this.partition);
+    } else if (recorded.value !== this.partition) {
+      throw new StoreError(
+        STORE_ERROR_CODES.partitionMismatch,
+        `store file holds partition ${recorded.value}, not ${this.partition}`,
+        { path: this.path, partition: this.partition, recorded: recorded.value },
+      );
+    }
+  }
+
+  #reloadMemory(): void {
+    this.#jobIds.clear();
+    this.#jobNames.clear();
+    for (const row of this.#sql.jobs.all() as { job_id: number; job: string }[]) {
+      this.#jobIds.set(row.job, row.job_id);
+      this.#jobNames.set(row.job_id, row.job);
+    }
+    this.#turn = (this.#sql.meta.get('lease_turn') as { value: number } | undefined)?.value ?? 0;
+  }
+
+  #knownJobIds(jobs: readonly string[]): number[] {
+    const ids = new Set<number>();
+    for (const job of jobs) {
+      const id = this.#jobIds.get(job);
+      if (id !== undefined) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  #stateOf(fp: string): UrlStateRow | undefined {
+    return this.#sql.urlState.get(fp) as UrlStateRow | undefined;
+  }
+
+  #entry(row: UrlRow): UrlEntry {
+    return toEntry(row, this.#jobNames.get(row.job_id) ?? '');
+  }
+
+  #jobId(job: string): number {
+    let id = this.#jobIds.get(job);
+    if (id === undefined) {
+      id = Number(this.#sql.insertJob.run(job).lastInsertRowid);
+      this.#jobIds.set(job, id);
+      this.#jobNames.set(id, job);
+    }
+    return id;
+  }
+
+  #hostId(jobId: number, hostKey: string): number {
+    const row = this.#sql.hostId.get(jobId, hostKey) as { host_id: number } | undefined;
+    if (row !== undefined) return row.host_id;
+    const hostId = Number(this.#sql.insertHost.run(jobId, hostKey, ++this.#turn).lastInsertRowid);
+    this.#saveTurn();
+    return hostId;
+  }
+
+  #saveTurn(): void {
+    this.#sql.setMeta.run('lease_turn', this.#turn);
+  }
+
+  #insert(
+    fp: string,
+    url: NewUrl | UrlIdentity,
+    state: StateCode,
+    notBefore: number,
+    fetched: readonly SQLInputValue[] = [null, null, null, null, null],
+    errorClass: string | null = null,
+  ): void {
+    const jobId = this.#jobId(url.job);
+    const hostId = this.#hostId(jobId, url.hostKey);
+    const meta = url.meta === undefined ? null : JSON.stringify(url.meta);
+    this.#sql.insertUrl.run(
+      fp,
+      hostId,
+      jobId,
+      state,
+      url.score ?? 0,
+      url.depth,
+      notBefore,
+      url.url,
+      meta,
+      ...fetched,
+      errorClass,
+    );
+    this.#moved({ host_id: hostId, job_id: jobId, state: undefined }, state);
+  }
+
+  /** Keeps the host's and job's counters in step with one URL's move. */
+  #moved(row: { host_id: number; job_id: number; state: StateCode | undefined }, to: StateCode): void {
+    if (row.state === to) return;
+    const counts = this.#oneMove;
+    counts.fill(0);
+    if (row.state !== undefined) counts[row.state - 1] = -1;
+    counts[to - 1] = 1;
+    this.#sql.addHostCounts.run(...counts, 0, row.host_id);
+    this.#sql.addJobCounts.run(...counts, row.job_id);
+  }
+
+  #flush(deltas: CounterDeltas): void {
+    deltas.flush(
+      (hostId, counts, turn) => this.#sql.addHostCounts.run(...counts, turn, hostId),
+      (jobId, counts) => this.#sql.addJobCounts.run(...counts, jobId),
+    );
+  }
+
+  #promoteDue(jobId: number, now: number, deltas: CounterDeltas): void {
+    const waiting = this.#sql.promoteWaiting.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
+    for (const row of waiting) deltas.move(row.host_id, jobId, STATE.waiting, STATE.ready);
+    const revisits = this.#sql.promoteRevisits.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
+    for (const row of revisits) deltas.move(row.host_id, jobId, STATE.done, STATE.ready);
+  }
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

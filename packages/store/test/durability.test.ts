@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteShardStore, SCHEMA_VERSION, StoreError } from '../src/index.ts';
+import { fpOf, newUrl, type TempStores, tempStores } from './temp-stores.ts';
+
+let stores: TempStores;
+beforeEach(() => {
+  stores = tempStores();
+});
+afterEach(() => stores.cleanup());
+
+const leaseAll = { now: 1_000, limit: 100, perHost: 100, leaseMs: 60_000, jobs: ['job-a'] };
+
+function readFile<T>(path: string, sql: string): T[] {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('transaction', () => {
+  it('leaves nothing behind when its function throws', () => {
+    const store = stores.open();
+    expect(() =>
+      store.transaction(() => {
+        store.add(newUrl(1, { job: 'new-job', hostKey: 'new.example' }));
+        store.add(newUrl(2, { job: 'new-job' }));
+        store.leaseDue({ ...leaseAll, jobs: ['new-job'] });
+        throw new Error('half a batch');
+      }),
+    ).toThrow('half a batch');
+    expect(store.get(fpOf(1))).toBeUndefined();
+    expect(store.counts()).toEqual({ queued: 0, inflight: 0, done: 0, failed: 0, dropped: 0 });
+    expect(store.jobTotal('new-job')).toBe(0);
+    expect(store.hostTotal('new-job', 'new.example')).toBe(0);
+    expect(readFile(store.path, 'SELECT * FROM jobs')).toEqual([]);
+
+    // The store is whole afterwards: the same job can be created for real.
+    expect(store.add(newUrl(1, { job: 'new-job', hostKey: 'new.example' }))).toBe(true);
+    expect(store.jobTotal('new-job')).toBe(1);
+    expect(store.leaseDue({ ...leaseAll, jobs: ['new-job'] })).toHaveLength(1);
+  });
+
+  it('returns the function result and commits', () => {
+    const store = stores.open();
+    expect(store.transaction(() => store.add(newUrl(1)))).toBe(true);
+    expect(readFile(store.path, 'SELECT fp FROM urls')).toEqual([{ fp: fpOf(1) }]);
+  });
+
+  it('undoes only a nested call that throws, when the outer call goes on', () => {
+    const store = stores.open();
+    store.transaction(() => {
+      store.add(newUrl(1));
+      try {
+        store.transaction(() => {
+          store.add(newUrl(2, { job: 'job-b' }));
+          throw new Error('inner');
+        });
+      } catch {
+        // the outer batch carries on without the inner one
+      }
+      store.add(newUrl(3));
+    });
+    expect(store.get(fpOf(1))).toBeDefined();
+    expect(store.get(fpOf(2))).toBeUndefined();
+    expect(store.get(fpOf(3))).toBeDefined();
+    expect(store.jobTotal('job-a')).toBe(2);
+    expect(store.jobTotal('job-b')).toBe(0);
+  });
+
+  it('refuses a function that returns a promise, and rolls it back', () => {
+    const store = stores.open();
+    const run = () =>
+      store.transaction(() => {
+        store.add(newUrl(1));
+        return Promise.resolve();
+      });
+    expect(run).toThrow(StoreError);
+    expect(run).toThrow(expect.objectContaining({ code: 'store.async_transaction' }));
+    expect(store.get(fpOf(1))).toBeUndefined();
+  });
+});
+
+describe('the store file', () => {
+  it('keeps its state across close and reopen', () => {
+    const path = stores.path('nested/dirs/shard-3.db');
+    const first = stores.open({ path, partition: 3 });
+    first.transaction(() => {
+      for (let n = 0; n < 10; n++) first.add(newUrl(n, { hostKey: `h${n % 5}` }));
+    });
+    const leased = first.leaseDue({ ...leaseAll, limit: 3, perHost: 1 });
+    first.markDone(leased[0]!.fp, { status: 200, fetchedAt: 1_500, validators: { etag: 'x' } });
+    const before = { counts: first.counts(), entry: first.get(leased[1]!.fp) };
+    first.close();
+
+    const second = stores.open({ path, partition: 3 });
+    expect(second.counts()).toEqual(before.counts);
+    expect(second.get(leased[1]!.fp)).toEqual(before.entry);
+    expect(second.get(leased[0]!.fp)).toMatchObject({ state: 'done', validators: { etag: 'x' } });
+    expect(second.hostTotal('job-a', 'h0')).toBe(2);
+    expect(second.expiredLeases(61_000, 10)).toHaveLength(2);
+    // The round-robin carries on where it stopped: the two hosts not served go first.
+    const next = second.leaseDue({ ...leaseAll, limit: 2, perHost: 1 });
+    const servedBefore = new Set(leased.map((entry) => entry.hostKey));
+    for (const entry of next) expect(servedBefore.has(entry.hostKey)).toBe(false);
+    const after = second.leaseDue({ ...leaseAll, limit: 3, perHost: 1 });
+    expect(new Set(after.map((entry) => entry.hostKey))).toEqual(servedBefore);
+  });
+
+  it('records the schema version and runs in WAL mode', () => {
+    const store = stores.open();
+    expect(SCHEMA_VERSION).toBe(1);
+    expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([{ version: 1 }]);
+    expect(readFile(store.path, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    store.close();
+    stores.open();
+    expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([{ version: 1 }]);
+  });
+
+  it('refuses a file written by a newer schema', () => {
+    const path = stores.path();
+    stores.open({ path }).close();
+    const db = new DatabaseSync(path);
+    db.exec('INSERT INTO schema_version (version, applied_at) VALUES (99, 0)');
+    db.close();
+    expect(() => openSqliteShardStore({ path, partition: 0 })).toThrow(
+      expect.objectContaining({ code: 'store.schema_too_new', context: { found: 99, supported: 1 } }),
+    );
+  });
+
+  it('refuses to open another partition’s file', () => {
+    const path = stores.path();
+    stores.open({ path, partition: 1 }).close();
+    expect(() => openSqliteShardStore({ path, partition: 2 })).toThrow(
+      expect.objectContaining({ code: 'store.partition_mismatch' }),
+    );
+  });
+
+  it('serves from memory without a file', () => {
+    const store = openSqliteShardStore({ path: ':memory:', partition: 0 });
+    store.add(newUrl(1));
+    expect(store.leaseDue(leaseAll)).toHaveLength(1);
+    store.close();
+  });
+
+  it('fails with a typed error once closed, and closes once', () => {
+    const store = stores.open({ path: join(stores.dir, 'closed.db') });
+    store.close();
+    store.close();
+    expect(() => store.add(newUrl(1))).toThrow(expect.objectContaining({ code: 'store.closed' }));
+    expect(() => store.counts()).toThrow(StoreError);
+  });
+});

@@ -1,0 +1,184 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LeaseOptions } from '../src/types.ts';
+import { fpOf, newUrl, type TempStores, tempStores } from './temp-stores.ts';
+
+let stores: TempStores;
+beforeEach(() => {
+  stores = tempStores();
+});
+afterEach(() => stores.cleanup());
+
+const lease = (fields: Partial<LeaseOptions> = {}): LeaseOptions => ({
+  now: 1_000,
+  limit: 100,
+  perHost: 100,
+  leaseMs: 60_000,
+  jobs: ['job-a'],
+  ...fields,
+});
+
+describe('leaseDue', () => {
+  it('leases one host best score first, then oldest first', () => {
+    const store = stores.open();
+    const scores = [0.5, 0.9, 0.5, 0.1, 0.9, 0.7];
+    for (const [n, score] of scores.entries()) store.add(newUrl(n, { score }));
+    const leased = store.leaseDue(lease());
+    expect(leased.map((entry) => entry.fp)).toEqual([1, 4, 5, 0, 2, 3].map(fpOf));
+  });
+
+  it('makes each leased URL inflight with a fresh lease, an expiry and one more attempt', () => {
+    const store = stores.open();
+    store.add(newUrl(1));
+    store.add(newUrl(2));
+    const leased = store.leaseDue(lease({ now: 5_000, leaseMs: 30_000 }));
+    expect(leased).toHaveLength(2);
+    for (const entry of leased) {
+      expect(entry).toMatchObject({ state: 'inflight', attempts: 1, leaseExpiresAt: 35_000 });
+      expect(entry.lease).toMatch(/^[0-9a-z]{8}$/);
+      expect(store.get(entry.fp)).toEqual(entry);
+    }
+    expect(leased[0]!.lease).not.toBe(leased[1]!.lease);
+    expect(store.counts()).toMatchObject({ queued: 0, inflight: 2 });
+    expect(store.leaseDue(lease({ now: 6_000 }))).toEqual([]);
+  });
+
+  it('takes at most perHost of a big host and serves the small hosts, hosts interleaved', () => {
+    const store = stores.open();
+    let n = 0;
+    store.transaction(() => {
+      for (let i = 0; i < 1000; i++) store.add(newUrl(n++, { hostKey: 'big.example', score: 0.9 }));
+      for (let h = 0; h < 20; h++) {
+        for (let i = 0; i < 5; i++) store.add(newUrl(n++, { hostKey: `small-${h}.example`, score: 0.1 }));
+      }
+    });
+    const first = store.leaseDue(lease({ limit: 50, perHost: 3 }));
+    expect(first).toHaveLength(50);
+    const perHost = countBy(first.map((entry) => entry.hostKey));
+    expect(perHost.get('big.example') ?? 0).toBeLessThanOrEqual(3);
+    expect(Math.max(...perHost.values())).toBeLessThanOrEqual(3);
+    expect([...perHost.keys()].filter((host) => host.startsWith('small-')).length).toBeGreaterThanOrEqual(16);
+    // Interleaved: the first round holds one URL of each host served.
+    const firstRound = first.slice(0, perHost.size).map((entry) => entry.hostKey);
+    expect(new Set(firstRound).size).toBe(perHost.size);
+
+    // Round-robin: the hosts left out of the first lease come first in the next one.
+    const second = store.leaseDue(lease({ now: 2_000, limit: 50, perHost: 3 }));
+    const served = new Set([...first, ...second].map((entry) => entry.hostKey));
+    expect(served.size).toBe(21);
+    const leftOut = new Set(second.slice(0, 21 - perHost.size).map((entry) => entry.hostKey));
+    for (const host of leftOut) expect(perHost.has(host)).toBe(false);
+  });
+
+  it('leaves a URL alone until its notBefore', () => {
+    const store = stores.open();
+    store.add(newUrl(1, { notBefore: 10_000 }));
+    store.add(newUrl(2, { notBefore: 20_000 }));
+    expect(store.nextDueAt(['job-a'])).toBe(10_000);
+    expect(store.leaseDue(lease({ now: 9_999 }))).toEqual([]);
+    expect(store.leaseDue(lease({ now: 10_000 })).map((entry) => entry.fp)).toEqual([fpOf(1)]);
+    expect(store.nextDueAt(['job-a'])).toBe(20_000);
+    expect(store.leaseDue(lease({ now: 25_000 })).map((entry) => entry.fp)).toEqual([fpOf(2)]);
+    expect(store.nextDueAt(['job-a'])).toBeUndefined();
+  });
+
+  it('answers nextDueAt with 0 while URLs are due, and leaves out jobs not asked about', () => {
+    const store = stores.open();
+    expect(store.nextDueAt(['job-a'])).toBeUndefined();
+    store.add(newUrl(1, { job: 'job-b', notBefore: 3_000 }));
+    expect(store.nextDueAt(['job-a'])).toBeUndefined();
+    expect(store.nextDueAt(['job-a', 'job-b'])).toBe(3_000);
+    store.add(newUrl(2));
+    expect(store.nextDueAt(['job-a', 'job-b'])).toBe(0);
+  });
+
+  it('puts a requeued URL back after its notBefore, keeping its attempts', () => {
+    const store = stores.open();
+    store.add(newUrl(1));
+    store.leaseDue(lease());
+    store.requeue(fpOf(1), 50_000);
+    expect(store.get(fpOf(1))).toMatchObject({ state: 'queued', notBefore: 50_000, attempts: 1 });
+    expect(store.get(fpOf(1))?.lease).toBeUndefined();
+    expect(store.leaseDue(lease({ now: 49_999 }))).toEqual([]);
+    expect(store.leaseDue(lease({ now: 50_000 }))).toMatchObject([{ fp: fpOf(1), attempts: 2 }]);
+  });
+
+  it('leases only URLs of the jobs it is given (paused jobs are left out)', () => {
+    const store = stores.open();
+    store.add(newUrl(1, { job: 'running' }));
+    store.add(newUrl(2, { job: 'paused' }));
+    store.add(newUrl(3, { job: 'paused', notBefore: 500 }));
+    expect(store.leaseDue(lease({ jobs: ['running', 'unknown'] })).map((entry) => entry.fp)).toEqual([
+      fpOf(1),
+    ]);
+    expect(store.leaseDue(lease({ jobs: [] }))).toEqual([]);
+    expect(store.counts('paused').queued).toBe(2);
+    const resumed = store.leaseDue(lease({ jobs: ['running', 'paused'] }));
+    expect(resumed.map((entry) => entry.fp).sort()).toEqual([fpOf(2), fpOf(3)]);
+  });
+
+  it('respects limit across hosts and jobs', () => {
+    const store = stores.open();
+    for (let n = 0; n < 30; n++)
+      store.add(newUrl(n, { job: n % 2 ? 'job-a' : 'job-b', hostKey: `h${n % 6}` }));
+    const leased = store.leaseDue(lease({ limit: 7, perHost: 2, jobs: ['job-a', 'job-b'] }));
+    expect(leased).toHaveLength(7);
+    expect(store.leaseDue(lease({ limit: 0 }))).toEqual([]);
+    expect(store.leaseDue(lease({ perHost: 0 }))).toEqual([]);
+    expect(store.leaseDue(lease({ limit: 2.7, perHost: 1.5, jobs: ['job-a', 'job-b'] }))).toHaveLength(2);
+  });
+
+  it('leases a done URL again once its revisit is due, keeping its validators', () => {
+    const store = stores.open();
+    store.add(newUrl(1));
+    store.leaseDue(lease({ now: 1_000 }));
+    const validators = { etag: '"v1"', lastModified: 'Wed, 21 Oct 2015 07:28:00 GMT' };
+    store.markDone(fpOf(1), { status: 200, fetchedAt: 1_500, validators, nextFetchAt: 90_000 });
+    expect(store.get(fpOf(1))).toMatchObject({ state: 'done', nextFetchAt: 90_000, validators });
+    expect(store.nextDueAt(['job-a'])).toBe(90_000);
+    expect(store.leaseDue(lease({ now: 89_999 }))).toEqual([]);
+    expect(store.counts().done).toBe(1);
+
+    const [revisit] = store.leaseDue(lease({ now: 90_000 }));
+    expect(revisit).toMatchObject({
+      fp: fpOf(1),
+      state: 'inflight',
+      attempts: 2,
+      status: 200,
+      lastFetchAt: 1_500,
+      validators,
+    });
+    expect(store.counts()).toMatchObject({ done: 0, inflight: 1 });
+    expect(store.markDone(fpOf(1), { status: 304, fetchedAt: 90_100, validators })).toBe(true);
+    expect(store.get(fpOf(1))).toMatchObject({ state: 'done', status: 304, lastFetchAt: 90_100 });
+    expect(store.nextDueAt(['job-a'])).toBeUndefined();
+  });
+});
+
+describe('expiredLeases', () => {
+  it('lists inflight URLs whose lease ran out, oldest first, up to the limit', () => {
+    const store = stores.open();
+    store.add(newUrl(1));
+    store.leaseDue(lease({ now: 1_000, leaseMs: 100 }));
+    store.add(newUrl(2));
+    store.add(newUrl(3));
+    store.leaseDue(lease({ now: 1_050, leaseMs: 100 }));
+
+    expect(store.expiredLeases(1_099, 10)).toEqual([]);
+    expect(store.expiredLeases(1_100, 10).map((entry) => entry.fp)).toEqual([fpOf(1)]);
+    const all = store.expiredLeases(2_000, 10);
+    expect(all.map((entry) => entry.fp)).toEqual([1, 2, 3].map(fpOf));
+    expect(all[0]).toMatchObject({ state: 'inflight', leaseExpiresAt: 1_100, attempts: 1 });
+    expect(store.expiredLeases(2_000, 2)).toHaveLength(2);
+
+    store.markDone(fpOf(1), { status: 200, fetchedAt: 1_200 });
+    store.markFailed(fpOf(2), 'timeout');
+    store.requeue(fpOf(3), 0);
+    expect(store.expiredLeases(2_000, 10)).toEqual([]);
+  });
+});
+
+function countBy(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
