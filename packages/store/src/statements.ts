@@ -63,8 +63,10 @@ export function prepareStatements(db: DatabaseSync) {
         SELECT id FROM urls WHERE job_id = ? AND state = ${STATE.waiting} AND not_before <= ?
         ORDER BY not_before LIMIT ?)
       RETURNING host_id`),
+    // A revisit is a new fetch: it starts its own attempt count, so a timeout of a page
+    // recrawled many times is retried like any first fetch.
     promoteRevisits:
-      p(`UPDATE urls SET state = ${STATE.ready}, not_before = next_fetch_at, next_fetch_at = NULL
+      p(`UPDATE urls SET state = ${STATE.ready}, not_before = next_fetch_at, next_fetch_at = NULL, attempts = 0
       WHERE id IN (
         SELECT id FROM urls WHERE job_id = ? AND state = ${STATE.done} AND next_fetch_at IS NOT NULL
           AND next_fetch_at <= ?

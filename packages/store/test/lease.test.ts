@@ -142,7 +142,7 @@ describe('leaseDue', () => {
     expect(revisit).toMatchObject({
       fp: fpOf(1),
       state: 'inflight',
-      attempts: 2,
+      attempts: 1,
       status: 200,
       lastFetchAt: 1_500,
       validators,

@@ -43,6 +43,8 @@ export interface FrontierWorkerOptions {
   releaseLeasesOnOpen?: boolean;
   /** Consumer session timeout. Default: 10,000 ms. */
   sessionTimeoutMs?: number;
+  /** How long decisions of a job not (yet) on the jobs topic wait for it before they are skipped. Default: 10,000 ms. */
+  jobWaitMs?: number;
 }
 
 /**
@@ -62,6 +64,8 @@ export class FrontierWorker {
   #feeding: Promise<void> | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
+  /** Jobs whose wait ran out: their decisions are skipped at once until the job shows up. */
+  readonly #unknownJobs = new Set<string>();
 
   constructor(options: FrontierWorkerOptions) {
     this.#options = options;
@@ -96,7 +100,10 @@ export class FrontierWorker {
       onRevoked: (partitions) => this.#close(partitions),
       onDeadLetter: () => this.#metrics.deadLetters.inc(),
     });
-    options.jobs.onChange(() => this.#wake?.());
+    options.jobs.onChange((job) => {
+      this.#unknownJobs.delete(job.id);
+      this.#wake?.();
+    });
   }
 
   async start(): Promise<void> {
@@ -166,24 +173,28 @@ export class FrontierWorker {
 
   async #apply(deliveries: Delivery<ScheduleBatch>[], consumer: TopicConsumer<ScheduleBatch>): Promise<void> {
     const stats = emptyStats();
-    const now = Date.now();
     for (const delivery of deliveries) {
-      const shard = this.#shards.get(delivery.record.partition);
       const job =
         this.#options.jobs.get(delivery.message.job) ?? (await this.#awaitJob(delivery.message.job));
-      if (shard && job) shard.apply(job, delivery.message.decisions, this.#jobTotal, now, stats);
+      // Looked up after the wait: the partition may have been revoked (and its store closed) meanwhile.
+      const shard = this.#shards.get(delivery.record.partition);
+      if (shard && job) shard.apply(job, delivery.message.decisions, this.#jobTotal, Date.now(), stats);
     }
     // The store transaction is durable before the offsets move: a crash replays, never skips.
     for (const delivery of deliveries) consumer.complete(delivery);
     for (const [outcome, count] of Object.entries(stats))
       if (count > 0) this.#metrics.decisions.inc({ outcome }, count);
+    if (stats.invalid > 0)
+      this.#options.log.warn({ invalid: stats.invalid }, 'decisions of URLs without a host key skipped');
     if (stats.added + stats.retried > 0) this.#wake?.();
   }
 
   async #awaitJob(id: string): Promise<Job | undefined> {
+    if (this.#unknownJobs.has(id)) return undefined;
     try {
-      return await this.#options.jobs.waitFor(id);
+      return await this.#options.jobs.waitFor(id, this.#options.jobWaitMs ?? 10_000);
     } catch (error) {
+      this.#unknownJobs.add(id);
       this.#options.log.error({ err: error, job: id }, 'decisions of an unknown job are skipped');
       return undefined;
     }

@@ -1,4 +1,4 @@
-import type { Decision, FetchRequest, Job } from '@kraul/protocol';
+import { type Decision, type FetchRequest, type Job, KraulError } from '@kraul/protocol';
 import type { FrontierShardStore, UrlEntry } from '@kraul/store';
 import { hostKey } from '@kraul/url';
 import { type RetryPolicy, retryAt } from './retry-policy.ts';
@@ -13,6 +13,8 @@ export interface ApplyStats {
   failed: number;
   dropped: number;
   stale: number;
+  /** Decisions whose URL has no host key (not http or https): skipped, so the rest of the batch applies. */
+  invalid: number;
 }
 
 export const emptyStats = (): ApplyStats => ({
@@ -24,6 +26,7 @@ export const emptyStats = (): ApplyStats => ({
   failed: 0,
   dropped: 0,
   stale: 0,
+  invalid: 0,
 });
 
 /** URLs a job already holds across every shard this frontier owns (its page budget). */
@@ -49,10 +52,16 @@ export class FrontierShard {
     const limits = job.settings.scope;
     store.transaction(() => {
       for (const decision of decisions) {
+        // A decision that passed the schema can still name a URL without a host: one such
+        // decision must not fail its whole batch, which would then never be completed.
+        const key = hostKeyOf(decision.url, job);
+        if (key === undefined) {
+          stats.invalid += 1;
+          continue;
+        }
         switch (decision.op) {
           case 'schedule': {
             if (job.state === 'stopped') break;
-            const key = hostKey(decision.url, job.settings.hostKey);
             if (store.get(decision.fp)) {
               stats.duplicate += 1;
               break;
@@ -91,12 +100,7 @@ export class FrontierShard {
                 ...(decision.validators ? { validators: decision.validators } : {}),
                 ...(nextFetchAt === undefined ? {} : { nextFetchAt }),
               },
-              {
-                url: decision.url,
-                job: job.id,
-                hostKey: hostKey(decision.url, job.settings.hostKey),
-                depth: 0,
-              },
+              { url: decision.url, job: job.id, hostKey: key, depth: 0 },
             );
             if (changed) stats.done += 1;
             else stats.stale += 1;
@@ -105,7 +109,7 @@ export class FrontierShard {
           case 'failed': {
             const entry = store.get(decision.fp);
             // Only the report of the lease in force counts: an older lease's report is stale.
-            if (!entry || entry.state !== 'inflight' || entry.lease !== decision.lease) {
+            if (entry?.state !== 'inflight' || entry.lease !== decision.lease) {
               stats.stale += 1;
               break;
             }
@@ -122,7 +126,7 @@ export class FrontierShard {
             store.markDropped(decision.fp, decision.reason, {
               url: decision.url,
               job: job.id,
-              hostKey: hostKey(decision.url, job.settings.hostKey),
+              hostKey: key,
               depth: 0,
             });
             stats.dropped += 1;
@@ -167,6 +171,16 @@ export class FrontierShard {
       }
     });
     return released;
+  }
+}
+
+/** The URL's host key under the job's setting, or undefined when it has none. */
+function hostKeyOf(url: string, job: Job): string | undefined {
+  try {
+    return hostKey(url, job.settings.hostKey);
+  } catch (error) {
+    if (error instanceof KraulError) return undefined;
+    throw error;
   }
 }
 

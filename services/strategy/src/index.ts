@@ -1,2 +1,3 @@
+export * from './config.ts';
 export * from './planner.ts';
 export * from './strategy-worker.ts';

@@ -1,4 +1,11 @@
-import type { CrawlSeeded, Decision, FetchFailed, Job, PageFetched } from '@kraul/protocol';
+import {
+  type CrawlSeeded,
+  type Decision,
+  type FetchFailed,
+  type Job,
+  KraulError,
+  type PageFetched,
+} from '@kraul/protocol';
 import type { CrawlStrategy, JobScope, RecentUrls } from '@kraul/strategy';
 import { fingerprint, hostKey, partitionForKey, tryNormalizeUrl } from '@kraul/url';
 
@@ -23,6 +30,7 @@ export interface PlannerContext {
   job: Job;
   scope: JobScope;
   strategy: CrawlStrategy;
+  /** URLs sent lately, remembered per job: a URL another job sent is no repeat for this one. */
   recent: RecentUrls;
   /** Partitions of the schedule topic. */
   partitions: number;
@@ -74,9 +82,13 @@ export class Planner {
       ...(page.validators ? { validators: page.validators } : {}),
     });
     // The final URL of a redirect was fetched too: record it so a direct link to it is not fetched again.
-    if (page.finalUrl !== page.url && this.#context.scope.check(page.finalUrl, page.depth).ok) {
+    const finalKey =
+      page.finalUrl !== page.url && this.#context.scope.check(page.finalUrl, page.depth).ok
+        ? this.#keyOf(page.finalUrl)
+        : undefined;
+    if (finalKey !== undefined) {
       const fp = fingerprint(page.finalUrl);
-      this.#add(page.finalUrl, {
+      this.#addTo(finalKey, {
         op: 'done',
         url: page.finalUrl,
         fp,
@@ -84,7 +96,7 @@ export class Planner {
         status: page.status,
         fetchedAt: page.fetchedAt,
       });
-      this.#context.recent.seen(fp);
+      this.#seenLately(fp);
     }
     if (job.state === 'stopped') return;
     const followAll = job.settings.scope.followNofollow;
@@ -120,13 +132,14 @@ export class Planner {
   }
 
   #link(url: string, depth: number, score: () => number | undefined, meta?: Record<string, string>): void {
-    const verdict = this.#context.scope.check(url, depth);
-    if (!verdict.ok) {
+    // A URL the scope accepts can still have no host key (mailto:, ftp: in an 'any' scope).
+    const key = this.#context.scope.check(url, depth).ok ? this.#keyOf(url) : undefined;
+    if (key === undefined) {
       this.stats.outOfScope += 1;
       return;
     }
     const fp = fingerprint(url);
-    if (this.#context.recent.seen(fp)) {
+    if (this.#seenLately(fp)) {
       this.stats.recent += 1;
       return;
     }
@@ -135,12 +148,30 @@ export class Planner {
       this.stats.rejectedByStrategy += 1;
       return;
     }
-    this.#add(url, { op: 'schedule', url, fp, score: value, depth, ...(meta ? { meta } : {}) });
+    this.#addTo(key, { op: 'schedule', url, fp, score: value, depth, ...(meta ? { meta } : {}) });
     this.stats.scheduled += 1;
   }
 
+  #seenLately(fp: string): boolean {
+    return this.#context.recent.seen(`${this.#context.job.id} ${fp}`);
+  }
+
+  /** The host key of a URL, or undefined when it has none (not http or https, no host). */
+  #keyOf(url: string): string | undefined {
+    try {
+      return hostKey(url, this.#context.job.settings.hostKey);
+    } catch (error) {
+      if (error instanceof KraulError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Throws when the URL has no host key: the event that carries it is invalid. */
   #add(url: string, decision: Decision): void {
-    const key = hostKey(url, this.#context.job.settings.hostKey);
+    this.#addTo(hostKey(url, this.#context.job.settings.hostKey), decision);
+  }
+
+  #addTo(key: string, decision: Decision): void {
     const partition = partitionForKey(key, this.#context.partitions);
     const plan = this.#byPartition.get(partition);
     if (plan) plan.decisions.push(decision);

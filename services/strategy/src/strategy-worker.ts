@@ -1,5 +1,14 @@
 import type { Bus, OutgoingRecord, Producer } from '@kraul/bus';
-import { encodeMessage, groupId, type Job, type Message, type TopicNames, topicNames } from '@kraul/protocol';
+import {
+  type Decision,
+  deadLetterFor,
+  encodeMessage,
+  groupId,
+  type Job,
+  type Message,
+  type TopicNames,
+  topicNames,
+} from '@kraul/protocol';
 import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
 import { type CrawlStrategy, JobScope, loadStrategy, RecentUrls } from '@kraul/strategy';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
@@ -18,6 +27,16 @@ export interface StrategyWorkerOptions {
   cwd?: string;
   /** Consumer session timeout. Default: 10,000 ms. */
   sessionTimeoutMs?: number;
+  /** How long an event of a job not (yet) on the jobs topic waits for it before it is skipped. Default: 10,000 ms. */
+  jobWaitMs?: number;
+  /**
+   * Largest schedule record value, in bytes: a page whose decisions for one partition take
+   * more (a sitemap of 50,000 URLs) is sent as several records. Keep it under the broker's
+   * `message.max.bytes`. Default: 512 KiB.
+   */
+  maxRecordBytes?: number;
+  /** Longest pause between attempts to send schedule records the bus refused. Default: 5,000 ms. */
+  maxSendBackoffMs?: number;
 }
 
 interface JobPlan {
@@ -38,7 +57,9 @@ export class StrategyWorker {
   readonly #recent: RecentUrls;
   readonly #plans = new Map<string, Promise<JobPlan>>();
   readonly #metrics;
+  readonly #groupId: string;
   #partitions = 0;
+  #stopping = false;
 
   constructor(options: StrategyWorkerOptions) {
     this.#options = options;
@@ -53,13 +74,19 @@ export class StrategyWorker {
       links: m.counter('strategy_links_total', 'Links considered by outcome', ['outcome']),
       records: m.counter('strategy_schedule_records_total', 'Schedule records produced'),
       deadLetters: m.counter('strategy_dead_letters_total', 'Invalid events sent to the dead-letter topic'),
+      skipped: m.counter('strategy_events_skipped_total', 'Events of jobs that cannot be planned'),
+      sendRetries: m.counter(
+        'strategy_send_retries_total',
+        'Schedule sends the bus refused and that were tried again',
+      ),
     };
+    this.#groupId = groupId(prefix, 'strategy');
     this.#consumer = new TopicConsumer({
       bus: options.bus,
       producer: this.#producer,
       topics: this.#topics,
       role: 'events',
-      groupId: groupId(prefix, 'strategy'),
+      groupId: this.#groupId,
       log: options.log,
       consumer: { sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000 },
       onMessages: (deliveries, consumer) => this.#handle(deliveries, consumer),
@@ -81,28 +108,41 @@ export class StrategyWorker {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.#consumer.close();
     await this.#producer.close();
   }
 
   async #handle(deliveries: Delivery[], consumer: TopicConsumer): Promise<void> {
     const records: OutgoingRecord[] = [];
-    for (const { message } of deliveries) {
+    for (const { message, record } of deliveries) {
       this.#metrics.events.inc({ type: message.type });
       const plan = await this.#plan(message);
-      if (!plan) continue;
+      if (!plan) {
+        this.#metrics.skipped.inc();
+        continue;
+      }
       const planner = new Planner({ ...plan, recent: this.#recent, partitions: this.#partitions });
-      if (message.type === 'crawl.seeded') planner.seeded(message);
-      else if (message.type === 'page.fetched') planner.fetched(message);
-      else if (message.type === 'fetch.failed') planner.failed(message);
+      try {
+        if (message.type === 'crawl.seeded') planner.seeded(message);
+        else if (message.type === 'page.fetched') planner.fetched(message);
+        else if (message.type === 'fetch.failed') planner.failed(message);
+      } catch (error) {
+        // Valid by its schema yet unusable (a page URL with no host): retrying cannot help.
+        this.#options.log.warn(
+          { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
+          'event that cannot be planned sent to the dead-letter topic',
+        );
+        this.#metrics.deadLetters.inc();
+        const letter = deadLetterFor(record, error, this.#groupId);
+        records.push({ topic: this.#topics.dlq, key: record.key, value: encodeMessage(letter) });
+        continue;
+      }
       for (const { key, partition, decisions } of planner.plans()) {
         for (const decision of decisions) this.#metrics.decisions.inc({ op: decision.op });
-        records.push({
-          topic: this.#topics.schedule,
-          key,
-          partition,
-          value: encodeMessage({ type: 'schedule.batch', job: plan.job.id, decisions }),
-        });
+        for (const value of this.#encodeBatches(plan.job.id, decisions)) {
+          records.push({ topic: this.#topics.schedule, key, partition, value });
+        }
       }
       const { stats } = planner;
       this.#metrics.links.inc({ outcome: 'scheduled' }, stats.scheduled);
@@ -111,13 +151,52 @@ export class StrategyWorker {
       this.#metrics.links.inc({ outcome: 'nofollow' }, stats.nofollow);
       this.#metrics.links.inc({ outcome: 'rejected_by_strategy' }, stats.rejectedByStrategy);
     }
+    // Offsets advance only after the frontier's records are acknowledged.
     if (records.length > 0) {
-      // Offsets advance only after the frontier's records are acknowledged: a failure here
-      // rejects, nothing is completed, and the events are delivered again.
-      await this.#producer.send(records);
-      this.#metrics.records.inc(records.length);
+      await this.#send(records);
+      this.#metrics.records.inc(records.filter((record) => record.topic === this.#topics.schedule).length);
     }
     for (const delivery of deliveries) consumer.complete(delivery);
+  }
+
+  /**
+   * One schedule.batch value for the decisions, or several when one would exceed the
+   * record size limit (halved until each fits).
+   */
+  #encodeBatches(job: string, decisions: Decision[]): Uint8Array[] {
+    const value = encodeMessage({ type: 'schedule.batch', job, decisions });
+    if (value.byteLength <= (this.#options.maxRecordBytes ?? 512 * 1024) || decisions.length === 1)
+      return [value];
+    const half = Math.ceil(decisions.length / 2);
+    return [
+      ...this.#encodeBatches(job, decisions.slice(0, half)),
+      ...this.#encodeBatches(job, decisions.slice(half)),
+    ];
+  }
+
+  /**
+   * Sends until the bus acknowledges. The bus does not deliver a batch again whose handler
+   * failed, so giving up here would leave the events unhandled (and the partition's committed
+   * offset stuck) until a restart. Only a stopping worker gives up: its events are then
+   * delivered again to the next owner of the partition.
+   */
+  async #send(records: OutgoingRecord[]): Promise<void> {
+    const maxBackoffMs = this.#options.maxSendBackoffMs ?? 5_000;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#producer.send(records);
+        return;
+      } catch (error) {
+        if (this.#stopping) throw error;
+        const backoffMs = Math.min(maxBackoffMs, 100 * 2 ** (attempt - 1));
+        this.#metrics.sendRetries.inc();
+        this.#options.log.warn(
+          { err: error, records: records.length, attempt, backoffMs },
+          'schedule records not sent; trying again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
   }
 
   async #plan(message: Message): Promise<JobPlan | undefined> {
@@ -125,18 +204,24 @@ export class StrategyWorker {
     const id = message.job;
     let plan = this.#plans.get(id);
     if (!plan) {
-      plan = this.#options.jobs.waitFor(id).then(async (job) => ({
+      plan = this.#options.jobs.waitFor(id, this.#options.jobWaitMs ?? 10_000).then(async (job) => ({
         job,
         scope: new JobScope(job),
         strategy: await loadStrategy(job, this.#options.cwd),
       }));
+      // A job that cannot be planned stays so until it changes on the jobs topic (which
+      // clears this entry): its further events are skipped at once, not after a wait each.
+      plan.catch((error: unknown) =>
+        this.#options.log.error(
+          { err: error, job: id },
+          'events of a job that cannot be planned are skipped',
+        ),
+      );
       this.#plans.set(id, plan);
     }
     try {
       return await plan;
-    } catch (error) {
-      this.#plans.delete(id);
-      this.#options.log.error({ err: error, job: id }, 'event of a job that cannot be planned is skipped');
+    } catch {
       return undefined;
     }
   }

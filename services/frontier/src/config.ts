@@ -1,0 +1,31 @@
+import { duration, kafkaConnectionSchema, telemetrySchema } from '@kraul/config';
+import { z } from 'zod';
+
+/** The frontier service's settings: `KRAUL_*` environment variables or `kraul frontier` flags. */
+export const frontierConfigSchema = z.object({
+  kafka: kafkaConnectionSchema.prefault({}),
+  ...telemetrySchema.shape,
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./data/frontier')
+    .describe('Folder of the shard databases, one sqlite file per partition'),
+  lowWaterMark: z
+    .int()
+    .min(1)
+    .default(64)
+    .describe("Feed a todo partition only while the crawlers' lag on it is below this"),
+  batchSize: z.int().min(1).default(32).describe('Most fetch requests sent to one partition per round'),
+  perHostPerBatch: z.int().min(1).default(4).describe('Most URLs of one host per round'),
+  lease: duration()
+    .default(600_000)
+    .describe('A request not reported done or failed within this is sent again'),
+  feedInterval: duration().default(250).describe('Pause between feeding rounds when nothing is due'),
+  retryBase: duration()
+    .default(30_000)
+    .describe('Wait before the second attempt of a retryable failure; doubles per attempt'),
+  retryMax: duration().default(3_600_000).describe('Longest wait between attempts'),
+  sessionTimeout: duration().default(10_000).describe('Consumer group session timeout'),
+});
+
+export type FrontierConfig = z.output<typeof frontierConfigSchema>;

@@ -1,0 +1,336 @@
+import type { GroupConsumer } from '@kraul/bus';
+import { type DeadLetter, decodeMessage, groupId, type Job } from '@kraul/protocol';
+import { createMetricsRegistry } from '@kraul/telemetry';
+import { hostKey, partitionForKey } from '@kraul/url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FrontierWorker, type FrontierWorkerOptions } from '../src/frontier-worker.ts';
+import { makeJob, schedule, tempDir, waitUntil } from './fixtures.ts';
+import {
+  capturingLogger,
+  doneFor,
+  FakeCrawler,
+  hostsOn,
+  type MemoryCluster,
+  PARTITIONS,
+  record,
+  silentLogger,
+  startMemoryCluster,
+} from './memory-cluster.ts';
+
+let cluster: MemoryCluster;
+let dir: ReturnType<typeof tempDir>;
+let crawler: FakeCrawler;
+let workers: FrontierWorker[];
+
+async function setUp(jobs: Job[] = [makeJob()]): Promise<void> {
+  cluster = await startMemoryCluster(jobs);
+  crawler = new FakeCrawler(cluster);
+  await crawler.start();
+}
+
+beforeEach(() => {
+  dir = tempDir('frontier');
+  workers = [];
+});
+
+afterEach(async () => {
+  for (const worker of workers) await worker.stop();
+  await crawler?.close();
+  await cluster?.close();
+  dir.remove();
+});
+
+async function startWorker(options: Partial<FrontierWorkerOptions> = {}): Promise<FrontierWorker> {
+  const worker = new FrontierWorker({
+    bus: cluster.bus,
+    jobs: cluster.jobs,
+    log: silentLogger(),
+    metrics: createMetricsRegistry(),
+    prefix: cluster.prefix,
+    dataDir: dir.path,
+    feedIntervalMs: 20,
+    ...options,
+  });
+  workers.push(worker);
+  await worker.start();
+  return worker;
+}
+
+async function stopWorker(worker: FrontierWorker): Promise<void> {
+  workers.splice(workers.indexOf(worker), 1);
+  await worker.stop();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const urlsOf = (host: string, count: number, from = 0): string[] =>
+  Array.from({ length: count }, (_, n) => `https://${host}/page/${from + n}`);
+
+/** The frontier group's lag on the schedule topic, over every partition. */
+async function scheduleLag(): Promise<number> {
+  const lags = await cluster.admin.lag(groupId(cluster.prefix, 'frontier'), cluster.topics.schedule);
+  return lags.reduce((sum, lag) => sum + lag.lag, 0);
+}
+
+describe('FrontierWorker flow control', () => {
+  it("keeps each todo partition's lag within the low-water mark, resuming as the crawlers commit", async () => {
+    await setUp();
+    const hosts = hostsOn(0, 5);
+    const urls = hosts.flatMap((host) => urlsOf(host, 8));
+    await cluster.sendDecisions(
+      hosts[0]!,
+      urls.map((url) => schedule(url)),
+    );
+    const lowWaterMark = 10;
+    const batchSize = 4;
+    await startWorker({ lowWaterMark, batchSize, perHostPerBatch: 2 });
+
+    let maxLag = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        maxLag = Math.max(maxLag, await cluster.todoLag(0));
+        await sleep(5);
+      }
+    })();
+
+    // Nobody commits: feeding stops once the lag reaches the low-water mark.
+    await waitUntil('the first requests', () => crawler.on(0).length >= lowWaterMark);
+    await sleep(300);
+    expect(crawler.on(0)).toHaveLength(lowWaterMark);
+    expect(await cluster.todoLag(0)).toBe(lowWaterMark);
+
+    // A slow crawler: three records committed at a time.
+    let committed = 0;
+    while (committed < urls.length) {
+      await waitUntil('feeding to go on', () => crawler.on(0).length > committed);
+      committed = Math.min(crawler.on(0).length, committed + 3);
+      await crawler.commit(0, committed);
+      await sleep(25);
+    }
+    sampling = false;
+    await sampler;
+
+    expect(maxLag).toBeGreaterThan(0);
+    expect(maxLag).toBeLessThanOrEqual(lowWaterMark + batchSize);
+    const requested = crawler.on(0).map(({ request }) => request.url);
+    expect(requested.sort()).toEqual([...urls].sort());
+    expect(crawler.received.every(({ record }) => record.partition === 0)).toBe(true);
+  });
+
+  it('interleaves hosts in a batch and writes each request to the todo partition of its schedule partition', async () => {
+    await setUp();
+    const all: string[] = [];
+    for (let partition = 0; partition < PARTITIONS; partition += 1) {
+      const [big, small1, small2] = hostsOn(partition, 3, `p${partition}-`);
+      // The big host's URLs score best: a queue by score alone would fill the batch with them.
+      const decisions = [
+        ...urlsOf(big!, 10).map((url) => schedule(url, { score: 10 })),
+        ...urlsOf(small1!, 3).map((url) => schedule(url, { score: 1 })),
+        ...urlsOf(small2!, 3).map((url) => schedule(url, { score: 1 })),
+      ];
+      all.push(...decisions.map((decision) => decision.url));
+      await cluster.sendDecisions(big!, decisions);
+    }
+    await startWorker({ lowWaterMark: 6, batchSize: 6, perHostPerBatch: 2 });
+
+    for (let partition = 0; partition < PARTITIONS; partition += 1) {
+      await waitUntil(`the first batch of partition ${partition}`, () => crawler.on(partition).length >= 6);
+    }
+    await sleep(100);
+    for (let partition = 0; partition < PARTITIONS; partition += 1) {
+      const batch = crawler.on(partition);
+      expect(batch).toHaveLength(6);
+      const perHost = new Map<string, number>();
+      for (const { request } of batch) {
+        const host = new URL(request.url).hostname;
+        perHost.set(host, (perHost.get(host) ?? 0) + 1);
+      }
+      expect([...perHost.values()]).toEqual([2, 2, 2]);
+    }
+
+    // Then the rest, as the crawlers keep up.
+    await waitUntil('every URL requested', async () => {
+      for (let partition = 0; partition < PARTITIONS; partition += 1) {
+        await crawler.commit(partition, crawler.on(partition).length);
+      }
+      return crawler.received.length >= all.length;
+    });
+    for (const { request, record: todo } of crawler.received) {
+      const key = hostKey(request.url, 'hostname');
+      expect(todo.key).toBe(key);
+      expect(todo.partition).toBe(partitionForKey(key, PARTITIONS));
+      expect(request).toMatchObject({ type: 'fetch.request', job: 'job-1', attempt: 1 });
+    }
+    expect(crawler.received.map(({ request }) => request.url).sort()).toEqual(all.sort());
+  });
+
+  it('sends nothing of a paused job, and resumes when the job is active again', async () => {
+    const paused = makeJob({ state: 'paused', updatedAt: 1 });
+    await setUp([paused]);
+    const [host] = hostsOn(1, 1);
+    await cluster.sendDecisions(
+      host!,
+      urlsOf(host!, 3).map((url) => schedule(url)),
+    );
+    const worker = await startWorker();
+    await waitUntil('the decisions applied', () => worker.counts('job-1').queued === 3);
+    await sleep(200);
+    expect(crawler.received).toHaveLength(0);
+
+    await cluster.publishJob({ ...paused, state: 'active', updatedAt: 2 });
+    await waitUntil('requests of the resumed job', () => crawler.received.length === 3);
+  });
+});
+
+describe('FrontierWorker leases', () => {
+  it('sends a request again, as the next attempt, when it is not reported within its lease', async () => {
+    await setUp();
+    const [host] = hostsOn(2, 1);
+    const [reported, lost] = urlsOf(host!, 2);
+    await cluster.sendDecisions(host!, [schedule(reported!), schedule(lost!)]);
+    const leaseMs = 300;
+    const worker = await startWorker({ leaseMs });
+
+    await waitUntil('both requests', () => crawler.received.length === 2);
+    const first = new Map(crawler.received.map((received) => [received.request.url, received]));
+    await cluster.sendDecisions(host!, [doneFor(first.get(reported!)!)]);
+
+    const again = await waitUntil('the lost request again', () =>
+      crawler.received.find(({ request }) => request.url === lost && request.attempt === 2),
+    );
+    const original = first.get(lost!)!;
+    expect(again.request.lease).not.toBe(original.request.lease);
+    expect(again.record.timestamp - original.record.timestamp).toBeGreaterThanOrEqual(leaseMs - 25);
+
+    await cluster.sendDecisions(host!, [doneFor(again)]);
+    await waitUntil('both done', () => worker.counts('job-1').done === 2);
+    await sleep(2 * leaseMs);
+    expect(crawler.received.filter(({ request }) => request.url === reported)).toHaveLength(1);
+    expect(crawler.received.filter(({ request }) => request.url === lost)).toHaveLength(2);
+    expect(worker.counts('job-1')).toMatchObject({ done: 2, inflight: 0, queued: 0, failed: 0 });
+  });
+});
+
+describe('FrontierWorker restart', () => {
+  it('continues from the stored state: what is done is not sent again', async () => {
+    await setUp();
+    const [host] = hostsOn(3, 1);
+    const urls = urlsOf(host!, 6);
+    await cluster.sendDecisions(
+      host!,
+      urls.map((url) => schedule(url)),
+    );
+    const options = { lowWaterMark: 3, batchSize: 3, perHostPerBatch: 3 };
+    const first = await startWorker(options);
+    await waitUntil('the first batch', () => crawler.received.length === 3);
+    await cluster.sendDecisions(
+      host!,
+      crawler.received.map((received) => doneFor(received)),
+    );
+    await waitUntil('the first batch done', () => first.counts('job-1').done === 3);
+    await stopWorker(first);
+    await crawler.commit(3, 3);
+
+    const second = await startWorker(options);
+    await waitUntil('the rest', () => crawler.received.length === 6);
+    await sleep(100);
+    expect(crawler.received.map(({ request }) => request.url).sort()).toEqual([...urls].sort());
+    expect(second.counts('job-1')).toMatchObject({ done: 3, inflight: 3, queued: 0 });
+    expect(second.ownedPartitions()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('sends the leases of a previous run again at once when asked to (embedded restart)', async () => {
+    await setUp();
+    const [host] = hostsOn(3, 1);
+    await cluster.sendDecisions(
+      host!,
+      urlsOf(host!, 2).map((url) => schedule(url)),
+    );
+    const first = await startWorker();
+    await waitUntil('the requests', () => crawler.received.length === 2);
+    await stopWorker(first);
+    await crawler.commit(3, 2);
+
+    await startWorker({ releaseLeasesOnOpen: true });
+    await waitUntil('the released leases sent again', () => crawler.received.length === 4);
+    expect(crawler.received.slice(2).map(({ request }) => request.attempt)).toEqual([2, 2]);
+  });
+});
+
+describe('FrontierWorker with bad input', () => {
+  async function deadLetters(): Promise<{ letters: DeadLetter[]; consumer: GroupConsumer }> {
+    const letters: DeadLetter[] = [];
+    const consumer = cluster.bus.consumer({ groupId: 'test-dlq', topics: [cluster.topics.dlq] });
+    await consumer.start({
+      onBatch: ({ records }) => {
+        for (const dlq of records) letters.push(decodeMessage(dlq.value, 'dlq') as DeadLetter);
+      },
+    });
+    return { letters, consumer };
+  }
+
+  it('sends an undecodable schedule record to the dead-letter topic and goes on', async () => {
+    await setUp();
+    const { letters, consumer } = await deadLetters();
+    const [host] = hostsOn(0, 1);
+    const url = `https://${host}/after-garbage`;
+    await cluster.producer.send([record(cluster.topics.schedule, host!, '{"not":"a schedule batch"')]);
+    await cluster.sendDecisions(host!, [schedule(url)]);
+    await startWorker();
+
+    await waitUntil('the request after the garbage', () => crawler.received.length === 1);
+    expect(crawler.received[0]!.request.url).toBe(url);
+    await waitUntil('the dead letter', () => letters.length === 1);
+    expect(letters[0]).toMatchObject({
+      type: 'dlq.record',
+      topic: cluster.topics.schedule,
+      partition: 0,
+      offset: 0,
+      key: host,
+      value: '{"not":"a schedule batch"',
+      consumerGroup: groupId(cluster.prefix, 'frontier'),
+    });
+    await waitUntil('the frontier to commit past it', async () => (await scheduleLag()) === 0);
+    await consumer.close();
+  });
+
+  it('skips decisions of URLs without a host and still completes their record', async () => {
+    await setUp();
+    const [host] = hostsOn(1, 1);
+    await cluster.sendDecisions(host!, [
+      { op: 'schedule', url: 'garbage', fp: '0123456789abcdef', score: 0, depth: 0 },
+      schedule(`https://${host}/ok`),
+    ]);
+    await cluster.sendDecisions(host!, [schedule(`https://${host}/next`)]);
+    await startWorker();
+    await waitUntil('both valid URLs requested', () => crawler.received.length === 2);
+    await waitUntil('the frontier to commit both records', async () => (await scheduleLag()) === 0);
+  });
+
+  it('skips decisions of an unknown job after the wait, with an error, and goes on', async () => {
+    await setUp();
+    const { log, lines } = capturingLogger('error');
+    const [host] = hostsOn(2, 1);
+    await cluster.sendDecisions(host!, [schedule(`https://${host}/ghost-1`)], 'ghost');
+    await cluster.sendDecisions(host!, [schedule(`https://${host}/ghost-2`)], 'ghost');
+    await cluster.sendDecisions(host!, [schedule(`https://${host}/known`)]);
+    const worker = await startWorker({ log, jobWaitMs: 200 });
+
+    await waitUntil('the known job request', () => crawler.received.length === 1);
+    expect(crawler.received[0]!.request.url).toBe(`https://${host}/known`);
+    expect(lines.filter((line) => line['job'] === 'ghost')).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      job: 'ghost',
+      msg: 'decisions of an unknown job are skipped',
+    });
+    expect(worker.counts('ghost')).toMatchObject({ queued: 0, inflight: 0 });
+
+    // Once the job exists, its decisions are applied again.
+    await cluster.publishJob(makeJob({ id: 'ghost' }));
+    await cluster.sendDecisions(host!, [schedule(`https://${host}/ghost-3`)], 'ghost');
+    await waitUntil('the request of the late job', () => crawler.received.length === 2);
+    expect(crawler.received[1]!.request).toMatchObject({ job: 'ghost', url: `https://${host}/ghost-3` });
+  });
+});

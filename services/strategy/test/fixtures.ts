@@ -1,0 +1,36 @@
+import { type Job, type JobInput, job as jobSchema, type PageFetched } from '@kraul/protocol';
+import { fingerprint } from '@kraul/url';
+
+/** A parsed job: schema defaults filled in, overrides applied on top. */
+export function makeJob(overrides: Partial<JobInput> = {}): Job {
+  return jobSchema.parse({
+    type: 'job',
+    id: 'job-1',
+    seeds: ['https://a.test/'],
+    createdAt: 1,
+    updatedAt: 1,
+    ...overrides,
+    settings: { scope: { mode: 'any' }, ...overrides.settings },
+  });
+}
+
+/** A page.fetched event of `url`, fetched without redirect, with the given links. */
+export function pageFetched(url: string, fields: Partial<PageFetched> = {}): PageFetched {
+  return {
+    type: 'page.fetched',
+    job: 'job-1',
+    url,
+    fp: fingerprint(url),
+    depth: 0,
+    attempt: 1,
+    lease: 'lease-1',
+    status: 200,
+    finalUrl: url,
+    redirects: [],
+    fetchedAt: 1_000,
+    timings: { ttfbMs: 5, totalMs: 10 },
+    bytes: 100,
+    links: [],
+    ...fields,
+  };
+}
