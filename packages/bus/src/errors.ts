@@ -5,7 +5,12 @@ import type { OutgoingRecord } from './types.ts';
 export class ProduceError extends KraulError {
   readonly records: readonly OutgoingRecord[];
 
-  constructor(message: string, records: readonly OutgoingRecord[], context: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(
+    message: string,
+    records: readonly OutgoingRecord[],
+    context: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
     super('bus.produce_failed', message, { records: records.length, ...context }, { cause });
     this.records = records;
   }

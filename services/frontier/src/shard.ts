@@ -113,7 +113,11 @@ export class FrontierShard {
               stats.stale += 1;
               break;
             }
-            if (decision.retryable && entry.attempts < job.settings.maxAttempts) {
+            if (decision.errorClass === 'robots') {
+              // Not a failure of the page: the site asked not to be crawled there.
+              store.markDropped(decision.fp, 'robots.txt');
+              stats.dropped += 1;
+            } else if (decision.retryable && entry.attempts < job.settings.maxAttempts) {
               store.requeue(decision.fp, retryAt(now, entry.attempts, this.#retry, decision.retryAfterMs));
               stats.retried += 1;
             } else {

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { BusRecord } from '@kraul/bus';
+import { decodeAs, jobId } from '@kraul/protocol';
+import type { Command } from 'commander';
+import { type CommandContext, commandContext, requireTopics, withAdmin, withBus } from '../context.ts';
+import { CliUsageError } from '../errors.ts';
+import { onInterrupt } from '../interrupt.ts';
+import { flushed, plural, write } from '../output.ts';
+import { describeCommand } from '../program-help.ts';
+
+interface ExportOptions {
+  job: string;
+  group?: string;
+  fromBeginning?: boolean;
+  follow?: boolean;
+}
+
+/**
+ * Where each partition of the pages topic ended when the export started. Without --follow
+ * the export stops once it has read up to these offsets, so it ends even while crawlers
+ * keep writing.
+ */
+class CatchUp {
+  readonly #ends = new Map<number, number>();
+
+  constructor(ends: ReadonlyArray<{ partition: number; logEnd: number; lag: number }>) {
+    for (const { partition, logEnd, lag } of ends) if (lag > 0) this.#ends.set(partition, logEnd);
+  }
+
+  /** Whether a record was in the log when the export started. */
+  includes(record: BusRecord): boolean {
+    const end = this.#ends.get(record.partition);
+    return end !== undefined && record.offset < end;
+  }
+
+  /** Notes a record as read; true once every partition has been read to its start-time end. */
+  read(record: BusRecord): boolean {
+    const end = this.#ends.get(record.partition);
+    if (end !== undefined && record.offset >= end - 1) this.#ends.delete(record.partition);
+    return this.done();
+  }
+
+  done(): boolean {
+    return this.#ends.size === 0;
+  }
+}
+
+function exportGroup(context: CommandContext, options: ExportOptions): { groupId: string; commits: boolean } {
+  if (options.fromBeginning) return { groupId: `${context.prefix}-export-${randomUUID()}`, commits: false };
+  return { groupId: options.group ?? `${context.prefix}-export-${options.job}`, commits: true };
+}
+
+async function exportPages(options: ExportOptions, command: Command): Promise<void> {
+  const context = commandContext(command);
+  const id = jobId.safeParse(options.job);
+  if (!id.success) {
+    throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: ${id.error.issues[0]!.message}`, {});
+  }
+  const pages = context.topics.pages;
+  const { groupId, commits } = exportGroup(context, options);
+  let written = 0;
+  let invalid = 0;
+
+  await withBus(context, async (bus) => {
+    const lag = await withAdmin(bus, async (admin) => {
+      await requireTopics(admin, context, [pages]);
+      return await admin.lag(groupId, pages);
+    });
+    const catchUp = new CatchUp(lag);
+    const follow = options.follow === true;
+    if (!follow && catchUp.done()) return;
+
+    const consumer = bus.consumer({
+      groupId,
+      topics: [pages],
+      startFrom: 'earliest',
+      maxWaitMs: 250,
+      clientId: `${context.config.kafka.clientId}-export`,
+    });
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const uninstall = onInterrupt(() => stop());
+    try {
+      await consumer.start({
+        onBatch: async ({ topic, partition, records }) => {
+          let next: number | undefined;
+          for (const record of records) {
+            if (!follow && !catchUp.includes(record)) break;
+            try {
+              const page = decodeAs('page.document', record.value, record);
+              if (page.job === options.job) {
+                await write(process.stdout, `${JSON.stringify(page)}\n`);
+                written += 1;
+              }
+            } catch (error) {
+              invalid += 1;
+              process.stderr.write(
+                `kraul: skipped ${record.topic}:${record.partition}:${record.offset}: ${(error as Error).message}\n`,
+              );
+            }
+            next = record.offset + 1;
+            if (!follow && catchUp.read(record)) stop();
+          }
+          // Offsets are committed only once the lines before them are out of the process.
+          if (commits && next !== undefined) {
+            await flushed(process.stdout);
+            await consumer.commit([{ topic, partition, offset: next }]);
+          }
+        },
+      });
+      await stopped;
+    } finally {
+      uninstall();
+      await consumer.close();
+    }
+  });
+  await flushed(process.stdout);
+  const note = invalid > 0 ? `, skipped ${plural(invalid, 'invalid record')}` : '';
+  process.stderr.write(
+    `kraul: exported ${plural(written, 'page')} of job ${options.job} from ${pages}${note}\n`,
+  );
+}
+
+export function registerExport(program: Command): void {
+  const command = program
+    .command('export')
+    .description(
+      "write a job's page documents from the pages topic to stdout as JSON lines, up to where the topic ended at start",
+    )
+    .requiredOption('--job <id>', 'the job whose pages to export')
+    .option(
+      '--group <id>',
+      'consumer group that remembers what was exported (default: <prefix>-export-<job>)',
+    )
+    .option(
+      '--from-beginning',
+      'export every page still on the topic, ignoring (and not moving) what the group remembers',
+    )
+    .option('--follow', 'keep writing pages as they arrive, until Ctrl-C')
+    .action(exportPages);
+  describeCommand(command, {
+    examples: [
+      'kraul export --job docs > pages.jsonl',
+      'kraul export --job docs --from-beginning > all-pages.jsonl',
+      'kraul export --job docs --follow | jq -r .url',
+    ],
+    notes: [
+      'Each run continues where the last one of its group stopped, so repeated exports append only new pages.',
+      'Pages are published only for jobs created with --output text or --output html.',
+    ],
+  });
+}

@@ -1,0 +1,173 @@
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { jobId } from '@kraul/protocol';
+import {
+  createLogger,
+  createMetricsRegistry,
+  formatDuration,
+  formatRate,
+  ProgressLine,
+} from '@kraul/telemetry';
+import { normalizeUrl } from '@kraul/url';
+import type { Command } from 'commander';
+import { EmbeddedCrawl } from '../embedded/engine.ts';
+import { CliUsageError } from '../errors.ts';
+import { addJobSettingOptions, buildJob } from '../job-options.ts';
+import { describeCommand } from '../program-help.ts';
+
+interface RunOptions extends Record<string, unknown> {
+  job?: string;
+  dataDir?: string;
+  out?: string;
+  output?: string;
+  concurrency?: string;
+  userAgent?: string;
+  fresh?: boolean;
+  progress?: boolean;
+  logLevel?: string;
+}
+
+const DEFAULT_USER_AGENT = 'kraul/0.1 (+https://github.com/kraul-crawler/kraul)';
+
+/** A job id for the crawl of these seeds: the first seed's host, so the same command resumes. */
+function defaultJobId(seed: string): string {
+  const host = new URL(seed).hostname.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return (host || 'crawl').slice(0, 120);
+}
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliUsageError('cli.invalid_flag', `${flag}=${value}: expected a whole number >= 1`, {});
+  return n;
+}
+
+async function run(urls: string[], options: RunOptions, command: Command): Promise<void> {
+  const seeds: string[] = [];
+  for (const [index, url] of urls.entries()) {
+    try {
+      seeds.push(normalizeUrl(url));
+    } catch (error) {
+      throw new CliUsageError(
+        'cli.invalid_seed',
+        `<url> ${index + 1} (${url}): ${(error as Error).message}`,
+        {},
+      );
+    }
+  }
+  const id = options.job ?? defaultJobId(seeds[0]!);
+  if (!jobId.safeParse(id).success) {
+    throw new CliUsageError(
+      'cli.invalid_job_id',
+      `--job=${id}: expected letters, digits, '.', '_' or '-'`,
+      {},
+    );
+  }
+  // Writing pages to a file implies page documents: their visible text unless --output says otherwise.
+  const jobFlags =
+    options.out !== undefined && options.output === undefined ? { ...options, output: 'text' } : options;
+  const job = buildJob({ id, seeds, options: jobFlags, seedSource: '<url>' });
+  const concurrency = positiveInt(options.concurrency, '--concurrency', 32);
+  const dataDir = resolve(options.dataDir ?? `.kraul/${id}`);
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+
+  const globals = command.optsWithGlobals();
+  const log = createLogger({
+    name: 'kraul',
+    level: (globals['logLevel'] as 'info' | undefined) ?? 'warn',
+    format: (globals['logFormat'] as 'json' | 'pretty' | 'auto' | undefined) ?? 'auto',
+  });
+  const crawl = new EmbeddedCrawl({
+    job,
+    dataDir,
+    log,
+    metrics: createMetricsRegistry(),
+    ...(options.out ? { outFile: resolve(options.out) } : {}),
+    crawler: { userAgent: options.userAgent ?? DEFAULT_USER_AGENT, concurrency },
+    // Interactive crawls retry a failing page after seconds, not the cluster's half minute.
+    frontier: { retry: { baseMs: 5_000, maxMs: 60_000 }, feedIntervalMs: 100 },
+  });
+
+  await crawl.start(seeds);
+  const before = crawl.progress().counts;
+  if (before.done > 0) {
+    process.stderr.write(
+      `kraul: resuming job ${id}: ${before.done} pages already done (state in ${dataDir})\n`,
+    );
+  }
+  let lastDone = before.done;
+  let lastAt = performance.now();
+  let rate = 0;
+  const progress = new ProgressLine({
+    render: () => {
+      const { counts, inFlight, elapsedMs } = crawl.progress();
+      const now = performance.now();
+      const current = (counts.done - lastDone) / ((now - lastAt) / 1_000);
+      rate = Number.isFinite(current) ? rate * 0.6 + current * 0.4 : rate;
+      lastDone = counts.done;
+      lastAt = now;
+      return `${counts.done} pages  ${formatRate(rate, 'pages')}  queued ${counts.queued}  in flight ${inFlight}  errors ${counts.failed}  ${formatDuration(elapsedMs)}`;
+    },
+  });
+  if (options.progress !== false) progress.start();
+
+  let interrupted = false;
+  let signals = 0;
+  const stopRequested = new Promise<void>((resolveStop) => {
+    const onSignal = () => {
+      signals += 1;
+      if (signals > 1) process.exit(130);
+      interrupted = true;
+      process.stderr.write(
+        '\nkraul: stopping: finishing the pages in flight (Ctrl-C again to quit at once)\n',
+      );
+      resolveStop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await Promise.race([crawl.finished(), stopRequested]);
+  await crawl.stop();
+  progress.stop();
+
+  const { counts, elapsedMs } = crawl.progress();
+  const fetched = counts.done - before.done;
+  const lines = [
+    `${interrupted ? 'stopped' : 'done'}: ${fetched} pages fetched in ${formatDuration(elapsedMs)} (${formatRate(fetched / (elapsedMs / 1_000), 'pages')})`,
+    `  job ${id}: ${counts.done} done, ${counts.failed} failed, ${counts.dropped} dropped, ${counts.queued} still queued`,
+    ...(options.out ? [`  pages written to ${options.out}`] : []),
+    interrupted ? `  resume with the same command; state is in ${dataDir}` : `  state is in ${dataDir}`,
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** `kraul run <url>...`: a whole crawl in one process on the in-memory bus. */
+export function registerRun(program: Command): void {
+  const command = program
+    .command('run')
+    .description(
+      'crawl from the given URLs on this machine: every role in one process, state in a local folder',
+    )
+    .argument('<url...>', 'seed URLs; their hosts (or registrable domains, per --scope) bound the crawl')
+    .option('--job <id>', "job id; also names the state folder (default: the first seed's host)")
+    .option('--data-dir <dir>', 'folder of the crawl state (default: .kraul/<job>)')
+    .option('--out <file>', 'append every page to this file as JSON lines (implies --output text)')
+    .option('--concurrency <n>', 'fetches at once over all hosts (default: 32)')
+    .option('--user-agent <text>', `User-Agent header (default: ${DEFAULT_USER_AGENT})`)
+    .option('--fresh', 'forget the saved state of this job and start over')
+    .option('--no-progress', 'do not print the progress line');
+  addJobSettingOptions(command);
+  describeCommand(command, {
+    examples: [
+      'kraul run https://example.com/ --max-pages 100 --out pages.jsonl',
+      'kraul run https://docs.example.org/ --scope host --max-depth 3 --delay 500ms',
+      'kraul run https://example.com/ --fresh',
+    ],
+    notes: [
+      'Ctrl-C stops gracefully; the same command resumes without fetching again what was done.',
+      'Polite by default: robots.txt obeyed, one request at a time per host, 1s between requests.',
+    ],
+  });
+  command.action((urls: string[], options: RunOptions, cmd: Command) => run(urls, options, cmd));
+}

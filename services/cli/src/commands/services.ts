@@ -1,0 +1,199 @@
+import type { Bus, BusAdmin } from '@kraul/bus';
+import { ConfigError, describeDefaults, loadConfig } from '@kraul/config';
+import { type CrawlerConfig, CrawlerWorker, crawlerConfigSchema } from '@kraul/crawler-service';
+import { type FrontierConfig, FrontierWorker, frontierConfigSchema } from '@kraul/frontier-service';
+import { topicNames } from '@kraul/protocol';
+import { JobRegistry } from '@kraul/runtime';
+import { type StrategyConfig, StrategyWorker, strategyConfigSchema } from '@kraul/strategy-service';
+import {
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+  type MetricsRegistry,
+  startTelemetryServer,
+  type TelemetryServer,
+} from '@kraul/telemetry';
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import { connectionFlagValues, openBus } from '../connection.ts';
+import { requireTopics } from '../context.ts';
+import { CliUsageError } from '../errors.ts';
+import { describeCommand } from '../program-help.ts';
+import { SERVICE_NAMES, type ServiceName } from '../service-schemas.ts';
+
+const SCHEMAS: Readonly<Record<ServiceName, z.ZodObject>> = {
+  crawler: crawlerConfigSchema,
+  frontier: frontierConfigSchema,
+  strategy: strategyConfigSchema,
+};
+
+/** A running role: what every service looks like to the process that hosts it. */
+interface Role {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface ServiceContext {
+  bus: Bus;
+  jobs: JobRegistry;
+  log: Logger;
+  metrics: MetricsRegistry;
+  prefix: string;
+}
+
+type AnyServiceConfig = CrawlerConfig & FrontierConfig & StrategyConfig;
+
+const ROLES: Readonly<Record<ServiceName, (config: AnyServiceConfig, context: ServiceContext) => Role>> = {
+  crawler: (config, context) =>
+    new CrawlerWorker({
+      ...context,
+      concurrency: config.concurrency,
+      partitionBuffer: config.partitionBuffer,
+      userAgent: config.userAgent,
+      robotsToken: config.robotsToken,
+      revokeGraceMs: config.revokeGrace,
+      sessionTimeoutMs: config.sessionTimeout,
+      fetch: {
+        connectTimeoutMs: config.connectTimeout,
+        headersTimeoutMs: config.headersTimeout,
+        bodyTimeoutMs: config.bodyTimeout,
+        totalTimeoutMs: config.totalTimeout,
+        maxBodyBytes: config.maxBodyBytes,
+        maxDecodedBytes: config.maxDecodedBytes,
+        maxRedirects: config.maxRedirects,
+      },
+    }),
+  frontier: (config, context) =>
+    new FrontierWorker({
+      ...context,
+      dataDir: config.dataDir,
+      lowWaterMark: config.lowWaterMark,
+      batchSize: config.batchSize,
+      perHostPerBatch: config.perHostPerBatch,
+      leaseMs: config.lease,
+      feedIntervalMs: config.feedInterval,
+      retry: { baseMs: config.retryBase, maxMs: config.retryMax },
+      sessionTimeoutMs: config.sessionTimeout,
+    }),
+  strategy: (config, context) =>
+    new StrategyWorker({
+      ...context,
+      recentUrls: config.recentUrls,
+      sessionTimeoutMs: config.sessionTimeout,
+    }),
+};
+
+/** The settings of a service other than the connection ones, which are global flags. */
+function ownSettings(schema: z.ZodObject) {
+  return describeDefaults(schema).filter(
+    (row) => !row.key.startsWith('kafka.') && row.key !== 'logLevel' && row.key !== 'logFormat',
+  );
+}
+
+function attributeOf(key: string): string {
+  return key.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+async function runService(name: ServiceName, command: Command): Promise<void> {
+  const schema = SCHEMAS[name];
+  const globals = command.optsWithGlobals();
+  const flags: Record<string, unknown> = connectionFlagValues(globals);
+  for (const row of ownSettings(schema)) {
+    const value = globals[attributeOf(row.key)];
+    if (value !== undefined) flags[row.key] = value;
+  }
+  let loaded: { config: AnyServiceConfig; warnings: { message: string }[] };
+  try {
+    loaded = loadConfig(schema, { env: process.env, flags }) as unknown as typeof loaded;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliUsageError(error.code, error.message, {});
+    throw error;
+  }
+  const { config } = loaded;
+  const log = createLogger({ name: `kraul-${name}`, level: config.logLevel, format: config.logFormat });
+  for (const warning of loaded.warnings) log.warn({ warning: warning.message }, 'configuration warning');
+
+  const prefix = config.kafka.topicPrefix;
+  const topics = topicNames(prefix);
+  const bus = openBus({ kafka: config.kafka, logLevel: config.logLevel, logFormat: config.logFormat });
+  const admin: BusAdmin = bus.admin();
+  try {
+    await requireTopics(
+      admin,
+      { prefix, topics } as Parameters<typeof requireTopics>[1],
+      Object.values(topics),
+    );
+  } finally {
+    await admin.close();
+  }
+  const metrics = createMetricsRegistry({ collectDefault: true, defaultLabels: { role: name } });
+  const jobs = new JobRegistry({ bus, topics, groupPrefix: `${prefix}-${name}`, log });
+  await jobs.start();
+  const role = ROLES[name](config, { bus, jobs, log, metrics, prefix });
+  let ready = false;
+  let server: TelemetryServer | undefined;
+  if (config.metricsPort !== undefined) {
+    server = await startTelemetryServer({
+      host: config.metricsHost,
+      port: config.metricsPort,
+      registry: metrics,
+      health: () => ({ ready, checks: { group: { ok: ready } } }),
+    });
+    log.info({ url: server.url }, 'metrics and health endpoints listening');
+  }
+  await role.start();
+  ready = true;
+
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+      log.info({ signal }, 'stopping: finishing work in hand, committing, leaving the group');
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  ready = false;
+  await role.stop();
+  await jobs.close();
+  await bus.close();
+  await server?.close();
+  log.info('stopped');
+}
+
+const HELP: Readonly<Record<ServiceName, { description: string; example: string }>> = {
+  crawler: {
+    description: 'run a crawler worker: fetch the requests of the todo partitions this member is assigned',
+    example: 'KRAUL_KAFKA_BROKERS=kafka:9092 kraul crawler --concurrency 64 --metrics-port 9100',
+  },
+  frontier: {
+    description: 'run a frontier shard: keep the crawl state of its partitions and feed the crawlers',
+    example: 'kraul frontier --brokers kafka:9092 --data-dir /var/lib/kraul/frontier --metrics-port 9101',
+  },
+  strategy: {
+    description: 'run the strategy worker: apply scope and scoring to crawl events, send decisions',
+    example: 'kraul strategy --brokers kafka:9092 --metrics-port 9102',
+  },
+};
+
+/** `kraul crawler`, `kraul frontier`, `kraul strategy`: one role of a cluster per process. */
+export function registerServices(program: Command): void {
+  for (const name of SERVICE_NAMES) {
+    const command = program.command(name).description(HELP[name].description);
+    for (const row of ownSettings(SCHEMAS[name])) {
+      command.option(
+        `${row.flag} <value>`,
+        `${row.description}${row.default ? ` (default: ${row.default})` : ''}`,
+      );
+    }
+    describeCommand(command, {
+      examples: [HELP[name].example],
+      notes: [
+        `Settings also come from ${'KRAUL_*'} variables: \`kraul config --service ${name}\` lists them.`,
+      ],
+    });
+    command.action((_options: unknown, cmd: Command) => runService(name, cmd));
+  }
+}

@@ -1,0 +1,138 @@
+import type { BusAdmin, PartitionLag } from '@kraul/bus';
+import { type GroupRole, groupId, type Job, jobId, type TopicRole } from '@kraul/protocol';
+import type { Command } from 'commander';
+import {
+  type CommandContext,
+  commandContext,
+  loadJobs,
+  requireTopics,
+  withAdmin,
+  withBus,
+} from '../context.ts';
+import { CliUsageError, CommandError } from '../errors.ts';
+import { formatInstant, formatTable, plural } from '../output.ts';
+import { describeCommand } from '../program-help.ts';
+
+/** Each consumer group of a crawl and the topic it reads. */
+const GROUP_TOPICS: ReadonlyArray<{ role: GroupRole; topic: TopicRole }> = [
+  { role: 'crawlers', topic: 'todo' },
+  { role: 'strategy', topic: 'events' },
+  { role: 'frontier', topic: 'schedule' },
+];
+
+/** The lag of one group on its topic, summed up. */
+export interface GroupLagSummary {
+  group: string;
+  topic: string;
+  partitions: number;
+  totalLag: number;
+  /** Partitions with records not yet committed, most behind first. */
+  lagging: PartitionLag[];
+  /** Partitions the group has committed an offset for. */
+  committedPartitions: number;
+}
+
+export function summariseLag(group: string, topic: string, lag: readonly PartitionLag[]): GroupLagSummary {
+  const lagging = lag
+    .filter((partition) => partition.lag > 0)
+    .sort((a, b) => b.lag - a.lag || a.partition - b.partition);
+  return {
+    group,
+    topic,
+    partitions: lag.length,
+    totalLag: lag.reduce((sum, partition) => sum + partition.lag, 0),
+    lagging,
+    committedPartitions: lag.filter((partition) => partition.committed >= 0).length,
+  };
+}
+
+/** The records a partition still holds: a group that never commits lags by exactly that. */
+async function retainedRecords(admin: BusAdmin, context: CommandContext, topic: string): Promise<number> {
+  const lag = await admin.lag(`${context.prefix}-status-never-commits`, topic);
+  return lag.reduce((sum, partition) => sum + partition.lag, 0);
+}
+
+function laggingDetail(summary: GroupLagSummary, shown = 8): string {
+  if (summary.lagging.length === 0) return '-';
+  const parts = summary.lagging
+    .slice(0, shown)
+    .map((partition) => `p${partition.partition}=${partition.lag}`);
+  const more = summary.lagging.length > shown ? ` +${summary.lagging.length - shown} more` : '';
+  return `${summary.lagging.length}/${summary.partitions}: ${parts.join(' ')}${more}`;
+}
+
+function jobLines(job: Job): string {
+  const { scope } = job.settings;
+  return [
+    `job ${job.id}: ${job.state}`,
+    `  seeds     ${job.seeds.join(' ')}`,
+    `  scope     ${scope.mode}, depth ${scope.maxDepth}${scope.maxPages === undefined ? '' : `, ${scope.maxPages} pages`}`,
+    `  created   ${formatInstant(job.createdAt)}`,
+    `  updated   ${formatInstant(job.updatedAt)}`,
+    '',
+  ].join('\n');
+}
+
+async function status(options: { job?: string }, command: Command): Promise<void> {
+  const context = commandContext(command);
+  if (options.job !== undefined && !jobId.safeParse(options.job).success) {
+    throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: not a valid job id`, {});
+  }
+  await withBus(context, async (bus) => {
+    const { summaries, deadLetters } = await withAdmin(bus, async (admin) => {
+      const { topics } = context;
+      await requireTopics(admin, context, [topics.todo, topics.events, topics.schedule, topics.dlq]);
+      const found: GroupLagSummary[] = [];
+      for (const { role, topic } of GROUP_TOPICS) {
+        const group = groupId(context.prefix, role);
+        found.push(summariseLag(group, topics[topic], await admin.lag(group, topics[topic])));
+      }
+      return { summaries: found, deadLetters: await retainedRecords(admin, context, topics.dlq) };
+    });
+
+    if (options.job !== undefined) {
+      const jobs = await loadJobs(bus, context);
+      const job = jobs.get(options.job);
+      await jobs.close();
+      if (!job)
+        throw new CommandError(
+          'cli.unknown_job',
+          `job ${options.job} does not exist on ${context.topics.jobs}`,
+          {},
+        );
+      process.stdout.write(jobLines(job));
+    }
+
+    const rows = summaries.map((summary) => [
+      summary.group,
+      summary.topic,
+      String(summary.totalLag),
+      summary.committedPartitions === 0 ? 'none' : `${summary.committedPartitions}/${summary.partitions}`,
+      laggingDetail(summary),
+    ]);
+    process.stdout.write(formatTable(['GROUP', 'TOPIC', 'LAG', 'COMMITTED', 'PARTITIONS WITH LAG'], rows));
+    process.stdout.write(`dead letters: ${plural(deadLetters, 'record')} on ${context.topics.dlq}\n`);
+    if (summaries.some((summary) => summary.committedPartitions === 0)) {
+      process.stdout.write(
+        '(COMMITTED none: the group has not committed yet, so its lag counts every record still on the topic)\n',
+      );
+    }
+  });
+}
+
+export function registerStatus(program: Command): void {
+  const command = program
+    .command('status')
+    .description(
+      'show how far behind each consumer group is (crawlers on todo, strategy on events, frontier on schedule) and how many dead letters wait',
+    )
+    .option('--job <id>', "also show this job's state and settings")
+    .action(status);
+  describeCommand(command, {
+    examples: ['kraul status', 'kraul status --job docs --prefix acme'],
+    notes: [
+      'Lag is per topic partition and shared by every job on the prefix. Per-job URL counts (queued, in flight,\n' +
+        "done, failed) come from each frontier's metrics endpoint.",
+    ],
+  });
+}

@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { createKafkaBus, type KafkaBus, type KafkaBusOptions, type KafkaTlsOptions } from '@kraul/bus';
+import {
+  ConfigError,
+  type ConfigWarning,
+  kafkaConnectionSchema,
+  loadConfig,
+  telemetrySchema,
+} from '@kraul/config';
+import { topicNames } from '@kraul/protocol';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { CliUsageError, TlsFileError } from './errors.ts';
+
+/**
+ * What every command that talks to the cluster reads: how to reach Kafka and name the
+ * topics (`KRAUL_KAFKA_*`, the same variables the services read) and how to log.
+ */
+export const connectionSchema = z.object({
+  kafka: kafkaConnectionSchema.prefault({}),
+  logLevel: telemetrySchema.shape.logLevel,
+  logFormat: telemetrySchema.shape.logFormat,
+});
+
+export type ConnectionConfig = z.output<typeof connectionSchema>;
+
+/**
+ * The global flags and the setting each one sets. Short flags for what operators type
+ * often; the full dotted names (`--kafka.partitions`) would be a mouthful.
+ */
+const CONNECTION_FLAGS = [
+  { flags: '--brokers <list>', key: 'kafka.brokers', help: 'bootstrap brokers, host:port, comma-separated' },
+  {
+    flags: '--prefix <prefix>',
+    key: 'kafka.topicPrefix',
+    help: 'topic prefix: topics are <prefix>.todo, <prefix>.events, ...',
+  },
+  {
+    flags: '--partitions <n>',
+    key: 'kafka.partitions',
+    help: 'partitions of the topics `topics create` makes',
+  },
+  {
+    flags: '--replication-factor <n>',
+    key: 'kafka.replicationFactor',
+    help: 'replication factor of created topics',
+  },
+  { flags: '--client-id <id>', key: 'kafka.clientId', help: 'client id the brokers see' },
+  { flags: '--tls', key: 'kafka.tls.enabled', help: 'connect to the brokers over TLS' },
+  { flags: '--tls-ca <file>', key: 'kafka.tls.ca', help: 'PEM file of CA certificates to trust' },
+  { flags: '--tls-cert <file>', key: 'kafka.tls.cert', help: 'PEM client certificate (mutual TLS)' },
+  { flags: '--tls-key <file>', key: 'kafka.tls.key', help: 'PEM private key of the client certificate' },
+  {
+    flags: '--tls-insecure',
+    key: 'kafka.tls.rejectUnauthorized',
+    help: 'accept brokers whose certificate does not verify (testing only)',
+  },
+  {
+    flags: '--sasl-mechanism <name>',
+    key: 'kafka.sasl.mechanism',
+    help: 'plain, scram-sha-256 or scram-sha-512',
+  },
+  { flags: '--sasl-username <name>', key: 'kafka.sasl.username', help: 'SASL username' },
+  {
+    flags: '--sasl-password <secret>',
+    key: 'kafka.sasl.password',
+    help: 'SASL password (prefer KRAUL_KAFKA_SASL_PASSWORD: flags show in ps)',
+  },
+  { flags: '--log-level <level>', key: 'logLevel', help: 'trace, debug, info, warn, error, fatal or silent' },
+  { flags: '--log-format <format>', key: 'logFormat', help: 'json, pretty or auto' },
+] as const;
+
+/** Commander's attribute name of a flag: `--tls-ca <file>` → `tlsCa`. */
+function attributeOf(flags: string): string {
+  const long = flags.split(' ')[0]!.slice(2);
+  return long.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+function longFlag(flags: string): string {
+  return flags.split(' ')[0]!;
+}
+
+/** Adds the connection flags to a command (the program, so every subcommand accepts them). */
+export function addConnectionOptions(command: Command): Command {
+  for (const flag of CONNECTION_FLAGS) command.option(flag.flags, flag.help);
+  return command;
+}
+
+/**
+ * The settings given as flags, keyed as `loadConfig` reads them. Values stay as typed
+ * (strings), so a bad one is reported by the schema with the value as written.
+ */
+export function connectionFlagValues(options: Record<string, unknown>): Record<string, unknown> {
+  const flags: Record<string, unknown> = {};
+  for (const flag of CONNECTION_FLAGS) {
+    const value = options[attributeOf(flag.flags)];
+    if (value === undefined) continue;
+    // --tls-insecure is the negation of rejectUnauthorized.
+    flags[flag.key] = flag.key === 'kafka.tls.rejectUnauthorized' ? !value : value;
+  }
+  return flags;
+}
+
+const FLAG_OF_KEY: ReadonlyMap<string, string> = new Map(
+  CONNECTION_FLAGS.map((flag) => [flag.key, longFlag(flag.flags)]),
+);
+
+/** The CLI flag of a connection setting (`kafka.partitions` → `--partitions`), when it has one. */
+export function connectionFlagOf(key: string): string | undefined {
+  return FLAG_OF_KEY.get(key);
+}
+
+export interface LoadedConnection {
+  config: ConnectionConfig;
+  warnings: ConfigWarning[];
+}
+
+/**
+ * Reads the connection settings from `KRAUL_*` variables and the global flags (flags win).
+ * Throws a ConfigError naming every bad value, with the flags as the user typed them.
+ */
+export function loadConnectionConfig(
+  options: Record<string, unknown>,
+  env: Record<string, string | undefined> = process.env,
+): LoadedConnection {
+  let loaded: LoadedConnection;
+  try {
+    loaded = loadConfig(connectionSchema, { env, flags: connectionFlagValues(options) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(
+      error.problems.map((problem) =>
+        problem.source?.startsWith('--')
+          ? { ...problem, source: FLAG_OF_KEY.get(problem.key) ?? problem.source }
+          : problem,
+      ),
+    );
+  }
+  assertUsablePrefix(loaded.config.kafka.topicPrefix, options);
+  return loaded;
+}
+
+/** The schema lets a prefix start with '.' or '_'; topic names must not, so say so now, not at first use. */
+function assertUsablePrefix(prefix: string, options: Record<string, unknown>): void {
+  try {
+    topicNames(prefix);
+  } catch {
+    const fromFlag = options['prefix'] !== undefined;
+    throw new ConfigError([
+      {
+        key: 'kafka.topicPrefix',
+        source: fromFlag ? '--prefix' : 'KRAUL_KAFKA_TOPIC_PREFIX',
+        value: prefix,
+        reason: 'expected letters, digits, ".", "_" or "-", starting with a letter or digit',
+      },
+    ]);
+  }
+}
+
+function readPem(what: string, path: string, setting: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new TlsFileError(what, path, setting, error);
+  }
+}
+
+/** The TLS options of the bus, certificate files read from disk; undefined when TLS is off. */
+export function tlsOptions(tls: ConnectionConfig['kafka']['tls']): KafkaTlsOptions | undefined {
+  const files = { ca: tls.ca, cert: tls.cert, key: tls.key };
+  if (!tls.enabled) {
+    const named = Object.entries(files).find(([, path]) => path !== undefined);
+    if (named) {
+      throw new CliUsageError(
+        'cli.tls_off',
+        `a TLS ${named[0]} file is set (--tls-${named[0]}) but TLS is off: add --tls or KRAUL_KAFKA_TLS_ENABLED=true`,
+        { setting: `kafka.tls.${named[0]}` },
+      );
+    }
+    return undefined;
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new CliUsageError(
+      'cli.tls_incomplete',
+      'mutual TLS needs both a client certificate and its key: set --tls-cert and --tls-key (KRAUL_KAFKA_TLS_CERT, KRAUL_KAFKA_TLS_KEY)',
+      {},
+    );
+  }
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.ca === undefined ? {} : { ca: readPem('CA', tls.ca, '--tls-ca / KRAUL_KAFKA_TLS_CA') }),
+    ...(tls.cert === undefined
+      ? {}
+      : { cert: readPem('certificate', tls.cert, '--tls-cert / KRAUL_KAFKA_TLS_CERT') }),
+    ...(tls.key === undefined ? {} : { key: readPem('key', tls.key, '--tls-key / KRAUL_KAFKA_TLS_KEY') }),
+  };
+}
+
+/** The Kafka bus options for a connection config (certificate files are read here). */
+export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
+  const { kafka } = config;
+  const tls = tlsOptions(kafka.tls);
+  const { mechanism, username, password } = kafka.sasl;
+  return {
+    brokers: kafka.brokers,
+    clientId: kafka.clientId,
+    ...(tls ? { tls } : {}),
+    ...(mechanism && username && password
+      ? {
+          sasl: {
+            mechanism: mechanism.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512',
+            username,
+            password,
+          },
+        }
+      : {}),
+  };
+}
+
+/** Opens the Kafka bus of a connection config. Nothing connects until a client is used. */
+export function openBus(config: ConnectionConfig): KafkaBus {
+  return createKafkaBus(kafkaBusOptions(config));
+}

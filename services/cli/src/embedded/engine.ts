@@ -1,0 +1,195 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { type Bus, type BusAdmin, createMemoryBus, type Producer } from '@kraul/bus';
+import { CrawlerWorker, type CrawlerWorkerOptions } from '@kraul/crawler-service';
+import { FrontierWorker, type FrontierWorkerOptions } from '@kraul/frontier-service';
+import {
+  encodeMessage,
+  groupId,
+  type Job,
+  type PageDocument,
+  type TopicNames,
+  topicNames,
+} from '@kraul/protocol';
+import { JobRegistry, kraulTopicSpecs, TopicConsumer } from '@kraul/runtime';
+import type { UrlState } from '@kraul/store';
+import { StrategyWorker } from '@kraul/strategy-service';
+import type { Logger, MetricsRegistry } from '@kraul/telemetry';
+
+export interface EmbeddedCrawlOptions {
+  job: Job;
+  /** Folder of the crawl's state (the frontier's sqlite files): a stopped crawl resumes from it. */
+  dataDir: string;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** Partitions of the in-process topics. Default: 4. */
+  partitions?: number;
+  /** Appends every page document of the job to this file, one JSON object per line. */
+  outFile?: string;
+  crawler: Omit<CrawlerWorkerOptions, 'bus' | 'jobs' | 'log' | 'metrics'>;
+  frontier?: Omit<FrontierWorkerOptions, 'bus' | 'jobs' | 'log' | 'metrics' | 'dataDir'>;
+}
+
+export interface CrawlProgress {
+  counts: Record<UrlState, number>;
+  inFlight: number;
+  /** Milliseconds since start. */
+  elapsedMs: number;
+}
+
+const PREFIX = 'kraul';
+
+/**
+ * `kraul run`: the three roles in one process on the in-memory bus, with the same topics,
+ * keys, partitions and group semantics as a cluster, and the frontier's state in sqlite files.
+ */
+export class EmbeddedCrawl {
+  readonly #options: EmbeddedCrawlOptions;
+  readonly #bus: Bus;
+  readonly #topics: TopicNames = topicNames(PREFIX);
+  readonly #started = performance.now();
+  #admin: BusAdmin | undefined;
+  #producer: Producer | undefined;
+  #jobs: JobRegistry | undefined;
+  #strategy: StrategyWorker | undefined;
+  #frontier: FrontierWorker | undefined;
+  #crawler: CrawlerWorker | undefined;
+  #pages: TopicConsumer<PageDocument> | undefined;
+  #out: WriteStream | undefined;
+  /** The frontier's counts when it stopped (its stores are closed afterwards). */
+  #finalCounts: Record<UrlState, number> | undefined;
+
+  constructor(options: EmbeddedCrawlOptions) {
+    this.#options = options;
+    this.#bus = createMemoryBus();
+  }
+
+  async start(seeds: readonly string[]): Promise<void> {
+    const { job, log, metrics } = this.#options;
+    this.#admin = this.#bus.admin();
+    await this.#admin.createTopics(kraulTopicSpecs(PREFIX, this.#options.partitions ?? 4, 1));
+    this.#producer = this.#bus.producer({ clientId: 'kraul-run' });
+    await this.#producer.send([{ topic: this.#topics.jobs, key: job.id, value: encodeMessage(job) }]);
+    this.#jobs = new JobRegistry({ bus: this.#bus, topics: this.#topics, groupPrefix: PREFIX, log });
+    await this.#jobs.start();
+
+    const shared = { bus: this.#bus, jobs: this.#jobs, log, metrics, prefix: PREFIX };
+    this.#frontier = new FrontierWorker({
+      ...shared,
+      dataDir: this.#options.dataDir,
+      releaseLeasesOnOpen: true,
+      ...this.#options.frontier,
+    });
+    this.#strategy = new StrategyWorker(shared);
+    this.#crawler = new CrawlerWorker({ ...shared, ...this.#options.crawler });
+    if (this.#options.outFile) this.#startOutput(this.#options.outFile);
+    await this.#frontier.start();
+    await this.#strategy.start();
+    await this.#crawler.start();
+    await this.#pages?.start();
+    if (seeds.length > 0) {
+      await this.#producer.send([
+        {
+          topic: this.#topics.events,
+          key: new URL(seeds[0]!).hostname,
+          value: encodeMessage({
+            type: 'crawl.seeded',
+            job: job.id,
+            urls: seeds.map((url) => ({ url })),
+            source: 'cli',
+          }),
+        },
+      ]);
+    }
+  }
+
+  progress(): CrawlProgress {
+    return {
+      counts: this.#finalCounts ??
+        this.#frontier?.counts(this.#options.job.id) ?? {
+          queued: 0,
+          inflight: 0,
+          done: 0,
+          failed: 0,
+          dropped: 0,
+        },
+      inFlight: this.#crawler?.stats().inFlight ?? 0,
+      elapsedMs: performance.now() - this.#started,
+    };
+  }
+
+  /** True when nothing is queued, in flight, or still travelling between the roles. */
+  async isIdle(): Promise<boolean> {
+    const { counts } = this.progress();
+    if (counts.queued > 0 || counts.inflight > 0) return false;
+    return (await this.#totalLag()) === 0;
+  }
+
+  /** Resolves once the crawl has nothing left to do (checked twice, a moment apart). */
+  async finished(pollMs = 200): Promise<void> {
+    let idleChecks = 0;
+    while (idleChecks < 2) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      idleChecks = (await this.isIdle()) ? idleChecks + 1 : 0;
+    }
+  }
+
+  /**
+   * Stops gracefully: the crawler finishes its running fetches and reports them, the strategy
+   * and frontier record those reports, then everything closes. Nothing fetched is lost.
+   */
+  async stop(drainMs = 15_000): Promise<void> {
+    await this.#crawler?.stop();
+    const deadline = Date.now() + drainMs;
+    while (Date.now() < deadline && (await this.#totalLag()) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await this.#strategy?.stop();
+    this.#finalCounts = this.#frontier?.counts(this.#options.job.id);
+    await this.#frontier?.stop();
+    await this.#pages?.close();
+    await this.#jobs?.close();
+    await this.#producer?.close();
+    await this.#admin?.close();
+    await this.#bus.close();
+    if (this.#out) await new Promise<void>((resolve) => this.#out!.end(resolve));
+  }
+
+  async #totalLag(): Promise<number> {
+    if (!this.#admin) return 0;
+    const groups: [string, string][] = [
+      [groupId(PREFIX, 'strategy'), this.#topics.events],
+      [groupId(PREFIX, 'frontier'), this.#topics.schedule],
+      [groupId(PREFIX, 'crawlers'), this.#topics.todo],
+    ];
+    if (this.#pages) groups.push([this.#pages.groupId, this.#topics.pages]);
+    let total = 0;
+    for (const [group, topic] of groups) {
+      for (const partition of await this.#admin.lag(group, topic)) total += partition.lag;
+    }
+    return total;
+  }
+
+  #startOutput(file: string): void {
+    mkdirSync(dirname(file), { recursive: true });
+    const out = createWriteStream(file, { flags: 'a' });
+    this.#out = out;
+    const jobId = this.#options.job.id;
+    this.#pages = new TopicConsumer<PageDocument>({
+      bus: this.#bus,
+      producer: this.#producer!,
+      topics: this.#topics,
+      role: 'pages',
+      groupId: `${PREFIX}-run-output`,
+      log: this.#options.log,
+      commitIntervalMs: 200,
+      onMessages: (deliveries, consumer) => {
+        for (const delivery of deliveries) {
+          const { type: _type, ...page } = delivery.message;
+          if (page.job === jobId) out.write(`${JSON.stringify(page)}\n`);
+          consumer.complete(delivery);
+        }
+      },
+    });
+  }
+}

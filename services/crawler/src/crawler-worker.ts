@@ -1,0 +1,508 @@
+import type { Bus, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import { classifyStatus, FetchError, type LookupFunction } from '@kraul/fetch';
+import {
+  type ErrorClass,
+  encodeMessage,
+  type FetchFailed,
+  type FetchRequest,
+  groupId,
+  type Job,
+  KraulError,
+  type TopicNames,
+  topicNames,
+} from '@kraul/protocol';
+import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
+import { JobScope } from '@kraul/strategy';
+import type { Logger, MetricsRegistry } from '@kraul/telemetry';
+import { hostKey } from '@kraul/url';
+import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
+import { FinishedOffsets } from './finished-offsets.ts';
+import { HostScheduler, type RunOutcome } from './host-scheduler.ts';
+import { crawlerMetrics } from './metrics.ts';
+import { handlePage, wantsBody } from './page-handler.ts';
+import { fitSitemaps } from './protocol-limits.ts';
+
+export interface CrawlerWorkerOptions {
+  bus: Bus;
+  jobs: JobRegistry;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** Topic and group prefix. Default: 'kraul'. */
+  prefix?: string;
+  /** Requests at once over all hosts. Default: 32. */
+  concurrency?: number;
+  /** Fetch requests held per assigned partition; the partition is paused when full. Default: 64. */
+  partitionBuffer?: number;
+  /** How long a revoked partition's running fetches may take to finish before it is handed over. Default: 15,000 ms. */
+  revokeGraceMs?: number;
+  /** User-Agent header: names kraul and a contact URL. */
+  userAgent: string;
+  /** Product token matched against robots.txt groups. Default: 'kraul'. */
+  robotsToken?: string;
+  /** Timeouts and size caps of the HTTP client. */
+  fetch?: FetchClientSettings['fetcher'];
+  /** Name resolution (tests map names to loopback addresses). Default: the system resolver. */
+  lookup?: LookupFunction;
+  /** Consumer session timeout. Default: 10,000 ms. */
+  sessionTimeoutMs?: number;
+}
+
+interface CrawlTask {
+  delivery: Delivery<FetchRequest>;
+  request: FetchRequest;
+  job: Job;
+  host: string;
+  origin: string;
+  partition: number;
+  /** The partition's assignment generation when the task was taken. */
+  generation: number;
+  enqueuedAt: number;
+}
+
+class OutOfScopeRedirect extends KraulError {
+  constructor(url: string, reason: string) {
+    super('crawl.out_of_scope', `redirect to ${url} leaves the crawl's scope (${reason})`, { url, reason });
+  }
+}
+
+const MAX_ROBOTS_ORIGINS = 50_000;
+
+/**
+ * The crawler role: a member of the crawlers group on the todo topic. It fetches the requests
+ * of its partitions politely (per-host queues, delay, robots.txt) under a global cap, and
+ * reports each page or failure on the events topic before the request's offset may be committed.
+ */
+export class CrawlerWorker {
+  readonly #options: CrawlerWorkerOptions;
+  readonly #topics: TopicNames;
+  readonly #producer: Producer;
+  readonly #consumer: TopicConsumer<FetchRequest>;
+  readonly #scheduler: HostScheduler<CrawlTask>;
+  readonly #clients: FetchClientPool;
+  readonly #metrics: ReturnType<typeof crawlerMetrics>;
+  readonly #load = new Map<number, number>();
+  readonly #generation = new Map<number, number>();
+  /** Partitions being given up: their running fetches may finish, nothing new of theirs starts. */
+  readonly #revoking = new Set<number>();
+  readonly #finished = new FinishedOffsets();
+  readonly #running = new Map<number, Set<Promise<unknown>>>();
+  readonly #robotsSeen = new Map<string, number>();
+  readonly #sitemapsToReport = new Map<string, string[]>();
+  readonly #crawlDelays = new Map<string, number>();
+  readonly #scopes = new Map<string, JobScope>();
+  #started = false;
+
+  constructor(options: CrawlerWorkerOptions) {
+    this.#options = options;
+    const prefix = options.prefix ?? 'kraul';
+    this.#topics = topicNames(prefix);
+    this.#producer = options.bus.producer({ clientId: 'kraul-crawler' });
+    this.#metrics = crawlerMetrics(options.metrics);
+    this.#clients = new FetchClientPool({
+      userAgent: options.userAgent,
+      robotsToken: options.robotsToken ?? 'kraul',
+      fetcher: options.fetch ?? {},
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    });
+    this.#scheduler = new HostScheduler<CrawlTask>({
+      globalConcurrency: options.concurrency ?? 32,
+      run: (task) => this.#track(task),
+      onError: (error, task) => options.log.error({ err: error, url: task.request.url }, 'crawl task failed'),
+    });
+    this.#consumer = new TopicConsumer<FetchRequest>({
+      bus: options.bus,
+      producer: this.#producer,
+      topics: this.#topics,
+      role: 'todo',
+      groupId: groupId(prefix, 'crawlers'),
+      log: options.log,
+      // Batches no larger than the buffer: a partition is paused between batches, so this
+      // bounds what one partition holds to less than two buffers' worth.
+      consumer: {
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+        maxBatchRecords: options.partitionBuffer ?? 64,
+      },
+      onMessages: (deliveries) => this.#accept(deliveries),
+      onAssigned: (partitions) => {
+        for (const { partition } of partitions) {
+          this.#generation.set(partition, (this.#generation.get(partition) ?? 0) + 1);
+          this.#finished.assigned(partition);
+        }
+        this.#options.log.info({ partitions: partitions.map((p) => p.partition) }, 'partitions assigned');
+      },
+      onRevoked: (partitions) => this.#revoke(partitions),
+      onDeadLetter: () => this.#metrics.deadLetters.inc(),
+    });
+    options.jobs.onChange((job) => this.#scopes.delete(job.id));
+  }
+
+  /** Whether the worker is a member of its group and fetching. */
+  get ready(): boolean {
+    return this.#started;
+  }
+
+  stats(): {
+    inFlight: number;
+    queued: number;
+    hosts: number;
+    pausedPartitions: number;
+    partitions: number[];
+  } {
+    let paused = 0;
+    const assignment = this.#consumer.assignment();
+    for (const tp of assignment) if (this.#consumer.isPaused(tp)) paused += 1;
+    return {
+      inFlight: this.#scheduler.inFlight,
+      queued: this.#scheduler.queued,
+      hosts: this.#scheduler.hosts,
+      pausedPartitions: paused,
+      partitions: assignment.map((tp) => tp.partition).sort((a, b) => a - b),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.#consumer.start();
+    this.#started = true;
+    this.#options.log.info({ concurrency: this.#options.concurrency ?? 32 }, 'crawler started');
+  }
+
+  /** Stops taking work, lets running fetches finish (within the grace time), commits, leaves the group. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    await this.#consumer.close();
+    this.#scheduler.close();
+    await this.#producer.close();
+    await this.#clients.close();
+  }
+
+  async #accept(deliveries: Delivery<FetchRequest>[]): Promise<void> {
+    const now = performance.now();
+    for (const delivery of deliveries) {
+      const request = delivery.message;
+      const { partition, offset } = delivery.record;
+      if (this.#finished.alreadyFinished(partition, offset)) {
+        this.#consumer.complete(delivery);
+        continue;
+      }
+      const job = this.#options.jobs.get(request.job) ?? (await this.#awaitJob(request.job));
+      if (!job || job.state === 'stopped') {
+        this.#consumer.complete(delivery);
+        this.#finished.finish(partition, offset);
+        continue;
+      }
+      const target = targetOf(request, job);
+      const task: CrawlTask = {
+        delivery,
+        request,
+        job,
+        host: 'host' in target ? target.host : (delivery.record.key ?? ''),
+        origin: 'url' in target ? target.url.origin : '',
+        partition,
+        generation: this.#generation.get(partition) ?? 0,
+        enqueuedAt: now,
+      };
+      this.#changeLoad(partition, +1);
+      if ('errorClass' in target) {
+        // Reported at once, so the frontier records it instead of leasing it out again.
+        this.#metrics.fetches.inc({ outcome: target.errorClass });
+        await this.#fail(task, target.errorClass, false, target.message);
+        continue;
+      }
+      this.#scheduler.push(task.host, task, this.#politeness(job, task.host));
+    }
+    this.#metrics.queued.set(this.#scheduler.queued);
+  }
+
+  async #awaitJob(id: string): Promise<Job | undefined> {
+    try {
+      return await this.#options.jobs.waitFor(id);
+    } catch (error) {
+      this.#options.log.error({ err: error, job: id }, 'fetch request of an unknown job dropped');
+      return undefined;
+    }
+  }
+
+  #politeness(job: Job, host: string): { delayMs: number; concurrency: number } {
+    const politeness = job.settings.politeness;
+    const crawlDelay = Math.min(this.#crawlDelays.get(host) ?? 0, politeness.maxCrawlDelayMs);
+    return { delayMs: Math.max(politeness.delayMs, crawlDelay), concurrency: politeness.concurrencyPerHost };
+  }
+
+  #changeLoad(partition: number, delta: number): void {
+    const load = (this.#load.get(partition) ?? 0) + delta;
+    this.#load.set(partition, load);
+    // A partition on its way out stays as it is; its stream goes with it.
+    if (this.#revoking.has(partition)) return;
+    const buffer = this.#options.partitionBuffer ?? 64;
+    const tp = { topic: this.#topics.todo, partition };
+    if (delta > 0 && load >= buffer && !this.#consumer.isPaused(tp)) {
+      this.#consumer.pause([tp]);
+      this.#metrics.pausedPartitions.inc();
+    } else if (delta < 0 && load <= buffer / 2 && this.#consumer.isPaused(tp)) {
+      this.#consumer.resume([tp]);
+      this.#metrics.pausedPartitions.dec();
+    }
+  }
+
+  #track(task: CrawlTask): Promise<RunOutcome> {
+    const run = this.#run(task);
+    let running = this.#running.get(task.partition);
+    if (!running) {
+      running = new Set();
+      this.#running.set(task.partition, running);
+    }
+    running.add(run);
+    this.#metrics.inFlight.set(this.#scheduler.inFlight);
+    return run.finally(() => {
+      running.delete(run);
+      this.#metrics.inFlight.set(this.#scheduler.inFlight - 1);
+      this.#metrics.queued.set(this.#scheduler.queued);
+    });
+  }
+
+  async #run(task: CrawlTask): Promise<RunOutcome> {
+    // A task put back ('again') after its partition began to go: its next owner fetches it.
+    if (!this.#owns(task) || this.#revoking.has(task.partition)) return 'done';
+    try {
+      return await this.#crawl(task);
+    } catch (error) {
+      // Every request ends with an outcome: an unfinished one would hold back the committed
+      // offset of its whole partition. Not a verdict on the page, so it may be tried again.
+      this.#options.log.error({ err: error, url: task.request.url, job: task.job.id }, 'crawl failed');
+      this.#metrics.fetches.inc({ outcome: 'aborted' });
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.#fail(task, 'aborted', true, `crawler error: ${reason}`);
+      return 'done';
+    }
+  }
+
+  async #crawl(task: CrawlTask): Promise<RunOutcome> {
+    const { job, request } = task;
+    const { fetcher, robots, addresses } = this.#clients.for(job);
+    if (job.settings.politeness.respectRobots) {
+      if (!this.#robotsSeen.has(task.origin)) {
+        try {
+          await addresses.assertAllowed(new URL(request.url));
+        } catch (error) {
+          if (!(error instanceof FetchError)) throw error;
+          this.#metrics.fetches.inc({ outcome: error.errorClass });
+          await this.#fail(task, error.errorClass, error.retryable, error.message);
+          return 'done';
+        }
+        // robots.txt is a request to the host like any other: fetched in the page's slot, and
+        // the host's delay (now with its Crawl-delay) runs before the page itself.
+        const rules = await robots.get(task.origin);
+        this.#rememberRobots(task.origin);
+        const crawlDelay = rules.crawlDelayMs();
+        if (crawlDelay !== undefined) this.#crawlDelays.set(task.host, crawlDelay);
+        this.#scheduler.setPoliteness(task.host, this.#politeness(job, task.host));
+        const sitemaps = rules.sitemaps();
+        if (sitemaps.length > 0) this.#sitemapsToReport.set(task.origin, sitemaps);
+        return 'again';
+      }
+      const rules = await robots.get(task.origin);
+      if (!rules.isAllowed(request.url)) {
+        // An unreachable robots.txt disallows everything only until it is fetched again (RFC 9309).
+        const unreachable = rules.source === 'unreachable';
+        const reason = unreachable
+          ? `${task.origin}/robots.txt is unreachable`
+          : `disallowed by ${task.origin}/robots.txt`;
+        await this.#fail(task, 'robots', unreachable, reason);
+        return 'done';
+      }
+    }
+    const started = performance.now();
+    this.#metrics.politenessWait.observe((started - task.enqueuedAt) / 1_000);
+    const scope = this.#scope(job);
+    try {
+      const response = await fetcher.fetch(request.url, {
+        ...(request.validators ? { validators: request.validators } : {}),
+        bodyFor: wantsBody,
+        checkRedirect: (target) => {
+          const verdict = scope.check(target, request.depth);
+          if (!verdict.ok) throw new OutOfScopeRedirect(target, verdict.reason);
+        },
+      });
+      this.#metrics.duration.observe(response.timings.totalMs / 1_000);
+      this.#metrics.bytes.inc(response.bytesOnWire);
+      const failure = classifyStatus(response.status, response.headers);
+      if (failure?.retryable) {
+        if (failure.retryAfterMs !== undefined) this.#scheduler.holdHost(task.host, failure.retryAfterMs);
+        this.#metrics.fetches.inc({ outcome: `${Math.floor(response.status / 100)}xx` });
+        await this.#fail(
+          task,
+          'http_status',
+          true,
+          `HTTP ${response.status}`,
+          response.status,
+          failure.retryAfterMs,
+        );
+        return 'done';
+      }
+      const { event, document } = handlePage(request, job, response, Date.now());
+      const sitemaps = this.#sitemapsToReport.get(task.origin);
+      if (sitemaps) {
+        event.sitemaps = fitSitemaps([...(event.sitemaps ?? []), ...sitemaps]);
+        this.#sitemapsToReport.delete(task.origin);
+      }
+      this.#metrics.fetches.inc({ outcome: `${Math.floor(response.status / 100)}xx` });
+      this.#metrics.links.inc(event.links.length);
+      const records: OutgoingRecord[] = [
+        { topic: this.#topics.events, key: task.host, value: encodeMessage(event) },
+      ];
+      if (document)
+        records.push({ topic: this.#topics.pages, key: request.fp, value: encodeMessage(document) });
+      await this.#publish(task, records);
+    } catch (error) {
+      if (error instanceof OutOfScopeRedirect || error instanceof FetchError) {
+        const errorClass: ErrorClass = error instanceof FetchError ? error.errorClass : 'out_of_scope';
+        const retryable = error instanceof FetchError ? error.retryable : false;
+        this.#metrics.fetches.inc({ outcome: errorClass });
+        await this.#fail(task, errorClass, retryable, error.message, undefined, undefined);
+      } else {
+        throw error;
+      }
+    }
+    return 'done';
+  }
+
+  async #fail(
+    task: CrawlTask,
+    errorClass: ErrorClass,
+    retryable: boolean,
+    message: string,
+    status?: number,
+    retryAfterMs?: number,
+  ): Promise<void> {
+    const { request } = task;
+    const failure: FetchFailed = {
+      type: 'fetch.failed',
+      job: request.job,
+      url: request.url,
+      fp: request.fp,
+      depth: request.depth,
+      attempt: request.attempt,
+      lease: request.lease,
+      ...(request.meta ? { meta: request.meta } : {}),
+      errorClass,
+      retryable,
+      message: message.slice(0, 2_000),
+      ...(status === undefined ? {} : { status }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      failedAt: Date.now(),
+    };
+    if (errorClass === 'robots') this.#metrics.fetches.inc({ outcome: 'robots' });
+    await this.#publish(task, [
+      { topic: this.#topics.events, key: task.host, value: encodeMessage(failure) },
+    ]);
+  }
+
+  /** Sends the task's outputs, retrying a failing bus, then lets its offset be committed. */
+  async #publish(task: CrawlTask, records: OutgoingRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#producer.send(records);
+        break;
+      } catch (error) {
+        if (attempt >= 5) {
+          // Not completed: the offset stays uncommitted and the request is fetched again
+          // after a restart or rebalance. Nothing is lost; a page may be fetched twice.
+          this.#options.log.error(
+            { err: error, url: task.request.url },
+            'page outcome not sent; left for redelivery',
+          );
+          if (this.#owns(task)) this.#changeLoad(task.partition, -1);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+    // A task of an earlier assignment of the partition neither completes (its offsets are
+    // another member's now) nor counts against the partition's buffer (cleared at revoke).
+    if (!this.#owns(task)) return;
+    this.#consumer.complete(task.delivery);
+    this.#finished.finish(task.partition, task.delivery.record.offset);
+    this.#changeLoad(task.partition, -1);
+  }
+
+  /** Whether the task's partition is still held in the assignment the task came from. */
+  #owns(task: CrawlTask): boolean {
+    return this.#generation.get(task.partition) === task.generation;
+  }
+
+  #scope(job: Job): JobScope {
+    let scope = this.#scopes.get(job.id);
+    if (!scope) {
+      scope = new JobScope(job);
+      this.#scopes.set(job.id, scope);
+    }
+    return scope;
+  }
+
+  #rememberRobots(origin: string): void {
+    this.#robotsSeen.set(origin, Date.now());
+    if (this.#robotsSeen.size > MAX_ROBOTS_ORIGINS) {
+      const oldest = this.#robotsSeen.keys().next().value;
+      if (oldest !== undefined) this.#robotsSeen.delete(oldest);
+    }
+  }
+
+  async #revoke(partitions: TopicPartition[]): Promise<void> {
+    const revoked = new Set(
+      partitions.filter((tp) => tp.topic === this.#topics.todo).map((tp) => tp.partition),
+    );
+    for (const partition of revoked) {
+      this.#revoking.add(partition);
+      if (this.#consumer.isPaused({ topic: this.#topics.todo, partition }))
+        this.#metrics.pausedPartitions.dec();
+    }
+    const dropped = this.#scheduler.remove((task) => revoked.has(task.partition));
+    const running = [...revoked].flatMap((partition) => [...(this.#running.get(partition) ?? [])]);
+    const grace = this.#options.revokeGraceMs ?? 15_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(running),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, grace);
+      }),
+    ]);
+    clearTimeout(timer);
+    // Only now: fetches that finished within the grace time have completed their offsets,
+    // which the consumer commits right after this returns.
+    for (const partition of revoked) {
+      this.#generation.set(partition, (this.#generation.get(partition) ?? 0) + 1);
+      this.#load.delete(partition);
+      this.#revoking.delete(partition);
+      this.#finished.revoked(partition);
+    }
+    this.#metrics.queued.set(this.#scheduler.queued);
+    this.#options.log.info(
+      { partitions: [...revoked], droppedQueued: dropped.length, finishedRunning: running.length },
+      'partitions revoked',
+    );
+  }
+}
+
+/** The URL and host key of a request, or why it cannot be fetched at all. */
+function targetOf(
+  request: FetchRequest,
+  job: Job,
+): { url: URL; host: string } | { errorClass: ErrorClass; message: string } {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return { errorClass: 'protocol', message: `invalid URL ${request.url}` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return {
+      errorClass: 'unsupported_scheme',
+      message: `only http and https URLs are fetched, not ${request.url}`,
+    };
+  }
+  try {
+    return { url, host: hostKey(url, job.settings.hostKey) };
+  } catch (error) {
+    return { errorClass: 'protocol', message: `no host key for ${request.url}: ${(error as Error).message}` };
+  }
+}

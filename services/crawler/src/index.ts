@@ -1,0 +1,4 @@
+export * from './config.ts';
+export * from './crawler-worker.ts';
+export * from './host-scheduler.ts';
+export * from './page-handler.ts';
