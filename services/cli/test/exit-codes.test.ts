@@ -89,11 +89,15 @@ describe('kraul exit codes', () => {
   it('print the settings table without a broker', async () => {
     const run = await runKraul(['config'], { env: offline });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('| Env var | Flag | Default | Description |');
-    expect(run.stdout).toContain('| `KRAUL_KAFKA_PARTITIONS` | `--partitions` | `12` |');
+    expect(run.stdout).toContain('| Env var | Flag | Default | Used by | Description |');
+    expect(run.stdout).toContain('| `KRAUL_KAFKA_PARTITIONS` | `--partitions` | `12` | all |');
+    expect(run.stdout).toContain(
+      '| `KRAUL_SESSION_TIMEOUT` | `--session-timeout` | `10s` | crawler, frontier, strategy |',
+    );
     const crawler = await runKraul(['config', '--service', 'crawler'], { env: offline });
     expect(crawler.code).toBe(0);
-    expect(crawler.stdout).toContain('`KRAUL_CONCURRENCY`');
+    expect(crawler.stdout).toContain('| `KRAUL_CONCURRENCY` | `--concurrency` | `32` | crawler |');
+    expect(crawler.stdout).not.toContain('KRAUL_DATA_DIR');
     const wrong = await runKraul(['config', '--service', 'indexer'], { env: offline });
     expect(wrong.code).toBe(2);
   });
