@@ -130,7 +130,7 @@ describe('crawler workers leaving the group', { timeout: 120_000 }, () => {
     const inVictimPartitions = (fp: string) => partitions.has(placement.get(fp)!.partition);
     // Mid-crawl: the victim has reported some of its pages and has more to do.
     await waitFor(
-      () => outcomes.all.filter((o) => inVictimPartitions(o.fp)).length >= 10,
+      () => outcomes.all.filter((o) => inVictimPartitions(o.fp)).length >= 30,
       'the doomed worker to crawl some pages',
     );
 
@@ -168,7 +168,7 @@ describe('crawler workers leaving the group', { timeout: 120_000 }, () => {
     const { requests, placement } = await sendWholeSite(crawl, site, job);
     const { victim, survivor, partitions } = await busiest(site, workers);
     await waitFor(
-      () => outcomes.all.filter((o) => partitions.has(placement.get(o.fp)!.partition)).length >= 10,
+      () => outcomes.all.filter((o) => partitions.has(placement.get(o.fp)!.partition)).length >= 30,
       'the stopping worker to crawl some pages',
     );
 
