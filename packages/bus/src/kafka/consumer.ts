@@ -1,4 +1,5 @@
 import { ConnectionPool, Consumer, type ConsumerGroupJoinPayload } from '@platformatic/kafka';
+import { type ResolvedConsumerOptions, resolveConsumerOptions } from '../consumer-options.ts';
 import { BusError } from '../errors.ts';
 import type {
   CommitOffset,
@@ -8,7 +9,6 @@ import type {
   PartitionBatch,
   TopicPartition,
 } from '../types.ts';
-import { type ResolvedConsumerOptions, resolveConsumerOptions } from './consumer-options.ts';
 import { commitRejected, describeClientError, hasKafkaError, isUnknownTopic } from './errors.ts';
 import { GroupRequests } from './group-requests.ts';
 import { clientOptions, connectionOptions, type ResolvedKafkaBusOptions } from './options.ts';

@@ -1,3 +1,4 @@
+import { assertValidConsumerOptions } from '../consumer-options.ts';
 import { BusError } from '../errors.ts';
 import type {
   CommitOffset,
@@ -50,7 +51,7 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
     options: ConsumerOptions,
     onClosed: (consumer: MemoryGroupConsumer) => void,
   ) {
-    assertValidOptions(options);
+    assertValidConsumerOptions(options);
     this.broker = broker;
     this.onClosed = onClosed;
     this.groupId = options.groupId;
@@ -287,32 +288,5 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
         error,
       ),
     );
-  }
-}
-
-function assertValidOptions(options: ConsumerOptions): void {
-  const context = { groupId: options.groupId };
-  if (typeof options.groupId !== 'string' || options.groupId === '') {
-    throw new BusError('bus.invalid_consumer_options', 'a consumer needs a group id', context);
-  }
-  if (!Array.isArray(options.topics) || options.topics.length === 0) {
-    throw new BusError(
-      'bus.invalid_consumer_options',
-      `group ${options.groupId} subscribes to no topic`,
-      context,
-    );
-  }
-  const { maxBatchRecords, sessionTimeoutMs } = options;
-  if (maxBatchRecords !== undefined && (!Number.isInteger(maxBatchRecords) || maxBatchRecords < 1)) {
-    throw new BusError('bus.invalid_consumer_options', `maxBatchRecords must be a positive integer`, {
-      ...context,
-      maxBatchRecords,
-    });
-  }
-  if (sessionTimeoutMs !== undefined && (!Number.isFinite(sessionTimeoutMs) || sessionTimeoutMs < 0)) {
-    throw new BusError('bus.invalid_consumer_options', `sessionTimeoutMs must be a non-negative number`, {
-      ...context,
-      sessionTimeoutMs,
-    });
   }
 }

@@ -1,5 +1,5 @@
-import { BusError } from '../errors.ts';
-import type { ConsumerOptions } from '../types.ts';
+import { BusError } from './errors.ts';
+import type { ConsumerOptions } from './types.ts';
 
 /** A member's options with the documented defaults of ConsumerOptions filled in. */
 export type ResolvedConsumerOptions = ConsumerOptions &
@@ -20,12 +20,13 @@ const defaults = {
 
 /** @throws BusError (`bus.invalid_consumer_options`) for a missing group id or topic, or settings Kafka refuses */
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
-  assertValidOptions(options);
+  assertValidConsumerOptions(options);
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   return { ...defaults, ...given, groupId: options.groupId, topics: [...new Set(options.topics)] };
 }
 
-function assertValidOptions(options: ConsumerOptions): void {
+/** @throws BusError (`bus.invalid_consumer_options`) for a missing group id or topic, or settings no bus accepts */
+export function assertValidConsumerOptions(options: ConsumerOptions): void {
   const context = { groupId: options.groupId };
   if (typeof options.groupId !== 'string' || options.groupId === '') {
     throw new BusError('bus.invalid_consumer_options', 'a consumer needs a group id', context);
@@ -38,6 +39,12 @@ function assertValidOptions(options: ConsumerOptions): void {
     );
   }
   const { maxBatchRecords, sessionTimeoutMs, heartbeatIntervalMs } = options;
+  if (sessionTimeoutMs !== undefined && (!Number.isFinite(sessionTimeoutMs) || sessionTimeoutMs < 0)) {
+    throw new BusError('bus.invalid_consumer_options', 'sessionTimeoutMs must be a non-negative number', {
+      ...context,
+      sessionTimeoutMs,
+    });
+  }
   if (maxBatchRecords !== undefined && (!Number.isInteger(maxBatchRecords) || maxBatchRecords < 1)) {
     throw new BusError('bus.invalid_consumer_options', 'maxBatchRecords must be a positive integer', {
       ...context,
