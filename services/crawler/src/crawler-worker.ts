@@ -19,7 +19,7 @@ import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
 import { FinishedOffsets } from './finished-offsets.ts';
 import { HostScheduler, type RunOutcome } from './host-scheduler.ts';
 import { crawlerMetrics } from './metrics.ts';
-import { handlePage, wantsBody } from './page-handler.ts';
+import { handlePage, requestIdentity, wantsBody } from './page-handler.ts';
 import { fitSitemaps } from './protocol-limits.ts';
 
 export interface CrawlerWorkerOptions {
@@ -377,13 +377,7 @@ export class CrawlerWorker {
     const { request } = task;
     const failure: FetchFailed = {
       type: 'fetch.failed',
-      job: request.job,
-      url: request.url,
-      fp: request.fp,
-      depth: request.depth,
-      attempt: request.attempt,
-      lease: request.lease,
-      ...(request.meta ? { meta: request.meta } : {}),
+      ...requestIdentity(request),
       errorClass,
       retryable,
       message: message.slice(0, 2_000),

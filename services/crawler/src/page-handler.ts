@@ -29,6 +29,19 @@ function isSitemapRequest(request: FetchRequest): boolean {
  * The one step where a fetched response becomes kraul's page: links for the strategy, and a
  * document for the pages topic when the job asks for one. User extractors plug in here.
  */
+/** What every outcome of a fetch request repeats of it, so the frontier can match it to its lease. */
+export function requestIdentity(request: FetchRequest) {
+  return {
+    job: request.job,
+    url: request.url,
+    fp: request.fp,
+    depth: request.depth,
+    attempt: request.attempt,
+    lease: request.lease,
+    ...(request.meta ? { meta: request.meta } : {}),
+  };
+}
+
 export function handlePage(
   request: FetchRequest,
   job: Job,
@@ -38,13 +51,7 @@ export function handlePage(
   const contentType = fitContentType(response.contentType);
   const event: PageFetched = {
     type: 'page.fetched',
-    job: request.job,
-    url: request.url,
-    fp: request.fp,
-    depth: request.depth,
-    attempt: request.attempt,
-    lease: request.lease,
-    ...(request.meta ? { meta: request.meta } : {}),
+    ...requestIdentity(request),
     status: response.status,
     finalUrl: response.finalUrl,
     redirects: response.redirects.map((hop) => ({ url: hop.url, status: hop.status })),
