@@ -1,5 +1,8 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BusAdmin, PartitionLag } from '@kraul/bus';
 import { type GroupRole, groupId, type Job, jobId, type TopicRole } from '@kraul/protocol';
+import { type HostCount, openSqliteShardStore, URL_STATES, type UrlState } from '@kraul/store';
 import type { Command } from 'commander';
 import {
   type CommandContext,
@@ -73,7 +76,56 @@ function jobLines(job: Job): string {
   ].join('\n');
 }
 
-async function status(options: { job?: string }, command: Command): Promise<void> {
+/** URL counts per state and the hosts with the longest queues, read from a frontier's shard files. */
+export function frontierCounts(
+  dataDir: string,
+  job?: string,
+): { shards: number; counts: Record<UrlState, number>; topHosts: HostCount[] } {
+  let files: string[];
+  try {
+    files = readdirSync(dataDir).filter((name) => /^frontier-\d+\.sqlite$/.test(name));
+  } catch (error) {
+    throw new CliUsageError(
+      'cli.data_dir_unreadable',
+      `--data-dir=${dataDir}: ${(error as Error).message}`,
+      {},
+    );
+  }
+  const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
+  const hosts: HostCount[] = [];
+  for (const file of files) {
+    const partition = Number(/\d+/.exec(file)![0]);
+    const store = openSqliteShardStore({ path: join(dataDir, file), partition });
+    try {
+      const shard = store.counts(job);
+      for (const state of URL_STATES) counts[state] += shard[state];
+      hosts.push(...store.topHosts(10));
+    } finally {
+      store.close();
+    }
+  }
+  hosts.sort((a, b) => b.queued - a.queued || b.inflight - a.inflight);
+  return { shards: files.length, counts, topHosts: hosts.slice(0, 10) };
+}
+
+function frontierLines(dataDir: string, job: string | undefined): string {
+  const { shards, counts, topHosts } = frontierCounts(dataDir, job);
+  const states = URL_STATES.map((state) => `${state} ${counts[state]}`).join(', ');
+  const lines = [
+    `frontier (${plural(shards, 'shard')} in ${dataDir}${job ? `, job ${job}` : ''}): ${states}`,
+  ];
+  if (topHosts.length > 0) {
+    lines.push(
+      formatTable(
+        ['HOST', 'QUEUED', 'IN FLIGHT', 'DONE'],
+        topHosts.map((host) => [host.hostKey, String(host.queued), String(host.inflight), String(host.done)]),
+      ).trimEnd(),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function status(options: { job?: string; dataDir?: string }, command: Command): Promise<void> {
   const context = commandContext(command);
   if (options.job !== undefined && !jobId.safeParse(options.job).success) {
     throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: not a valid job id`, {});
@@ -112,6 +164,7 @@ async function status(options: { job?: string }, command: Command): Promise<void
     ]);
     process.stdout.write(formatTable(['GROUP', 'TOPIC', 'LAG', 'COMMITTED', 'PARTITIONS WITH LAG'], rows));
     process.stdout.write(`dead letters: ${plural(deadLetters, 'record')} on ${context.topics.dlq}\n`);
+    if (options.dataDir !== undefined) process.stdout.write(frontierLines(options.dataDir, options.job));
     if (summaries.some((summary) => summary.committedPartitions === 0)) {
       process.stdout.write(
         '(COMMITTED none: the group has not committed yet, so its lag counts every record still on the topic)\n',
@@ -127,12 +180,20 @@ export function registerStatus(program: Command): void {
       'show how far behind each consumer group is (crawlers on todo, strategy on events, frontier on schedule) and how many dead letters wait',
     )
     .option('--job <id>', "also show this job's state and settings")
+    .option(
+      '--data-dir <dir>',
+      "also count URLs per state and show the longest host queues, from a frontier's shard files",
+    )
     .action(status);
   describeCommand(command, {
-    examples: ['kraul status', 'kraul status --job docs --prefix acme'],
+    examples: [
+      'kraul status',
+      'kraul status --job docs --prefix acme',
+      'kraul status --data-dir /var/lib/kraul',
+    ],
     notes: [
-      'Lag is per topic partition and shared by every job on the prefix. Per-job URL counts (queued, in flight,\n' +
-        "done, failed) come from each frontier's metrics endpoint.",
+      'Lag is per topic partition and shared by every job on the prefix. URL counts per state and the top host\n' +
+        "queues come from a frontier's shard files (--data-dir, on the frontier's machine) or its /metrics endpoint.",
     ],
   });
 }

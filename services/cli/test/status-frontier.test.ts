@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteShardStore } from '@kraul/store';
+import { afterEach, describe, expect, it } from 'vitest';
+import { frontierCounts } from '../src/commands/status.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function shardDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kraul-status-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const fp = (n: number) => n.toString(16).padStart(16, '0');
+
+describe('kraul status --data-dir', () => {
+  it('sums URL states over every shard file and lists the longest host queues', () => {
+    const dir = shardDir();
+    for (const partition of [0, 1]) {
+      const store = openSqliteShardStore({ path: join(dir, `frontier-${partition}.sqlite`), partition });
+      for (let i = 0; i < 5; i++) {
+        const n = partition * 100 + i;
+        store.add({
+          fp: fp(n),
+          url: `https://h${partition}.test/${i}`,
+          job: 'j',
+          hostKey: `h${partition}.test`,
+          score: 0,
+          depth: 0,
+        });
+      }
+      if (partition === 1) {
+        const [leased] = store.leaseDue({ now: 0, limit: 1, perHost: 1, leaseMs: 1_000, jobs: ['j'] });
+        store.markDone(leased!.fp, { status: 200, fetchedAt: 1 });
+        store.add({
+          fp: fp(999),
+          url: 'https://other.test/',
+          job: 'k',
+          hostKey: 'other.test',
+          score: 0,
+          depth: 0,
+        });
+      }
+      store.close();
+    }
+    const all = frontierCounts(dir);
+    expect(all.shards).toBe(2);
+    expect(all.counts).toEqual({ queued: 10, inflight: 0, done: 1, failed: 0, dropped: 0 });
+    expect(all.topHosts[0]).toMatchObject({ hostKey: 'h0.test', queued: 5 });
+    expect(frontierCounts(dir, 'k').counts.queued).toBe(1);
+  });
+
+  it('names a data dir it cannot read', () => {
+    expect(() => frontierCounts(join(shardDir(), 'missing'))).toThrow(/--data-dir=.*missing/);
+  });
+});
