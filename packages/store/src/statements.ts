@@ -8,7 +8,9 @@ const URL_COLUMNS = `u.id, u.fp, u.host_id, u.job_id, u.state, u.score, u.depth,
   u.url, u.lease, u.lease_expires_at, u.last_fetch_at, u.next_fetch_at, u.status, u.etag,
   u.last_modified, u.error_class, u.meta, h.host_key`;
 
-const TOTAL = COUNTER_COLUMNS.join(' + ');
+// A page budget counts the URLs the crawl fetched or will fetch: dropped ones (robots.txt,
+// out of scope) are known, so never added again, but cost no page.
+const TOTAL = COUNTER_COLUMNS.filter((column) => column !== 'dropped').join(' + ');
 
 /** Every statement a store runs, prepared once when it opens. */
 export function prepareStatements(db: DatabaseSync) {

@@ -114,8 +114,9 @@ export interface FrontierShardStore {
   expiredLeases(now: number, limit: number): UrlEntry[];
   /** Counts per state, for one job or all. */
   counts(job?: string): Record<UrlState, number>;
-  /** URLs known (any state) for one host of one job: the per-host page budget. */
+  /** URLs of one host of one job that are or will be fetched (every state but dropped): the per-host page budget. */
   hostTotal(job: string, hostKey: string): number;
+  /** The same over the whole job in this shard: the job's page budget. */
   jobTotal(job: string): number;
   topHosts(limit: number): HostCount[];
   /**

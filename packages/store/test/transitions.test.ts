@@ -75,7 +75,9 @@ describe('markDropped', () => {
     expect(store.markDropped(fpOf(5), 'trap', { ...redirectTarget, score: 0.3 })).toBe(true);
     expect(store.get(fpOf(5))).toMatchObject({ state: 'dropped', errorClass: 'trap', score: 0.3 });
     expect(store.add(newUrl(5))).toBe(false);
-    expect(store.hostTotal('job-a', 'example.com')).toBe(1);
+    // Known, so never added again, but outside the page budget: it costs no fetch.
+    expect(store.hostTotal('job-a', 'example.com')).toBe(0);
+    expect(store.jobTotal('job-a')).toBe(0);
   });
 });
 

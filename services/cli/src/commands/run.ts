@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { jobId } from '@kraul/protocol';
 import {
   createLogger,
   createMetricsRegistry,
@@ -8,7 +7,7 @@ import {
   formatRate,
   ProgressLine,
 } from '@kraul/telemetry';
-import { normalizeUrl } from '@kraul/url';
+import { tryNormalizeUrl } from '@kraul/url';
 import type { Command } from 'commander';
 import { EmbeddedCrawl } from '../embedded/engine.ts';
 import { CliUsageError } from '../errors.ts';
@@ -44,30 +43,15 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
 }
 
 async function run(urls: string[], options: RunOptions, command: Command): Promise<void> {
-  const seeds: string[] = [];
-  for (const [index, url] of urls.entries()) {
-    try {
-      seeds.push(normalizeUrl(url));
-    } catch (error) {
-      throw new CliUsageError(
-        'cli.invalid_seed',
-        `<url> ${index + 1} (${url}): ${(error as Error).message}`,
-        {},
-      );
-    }
-  }
-  const id = options.job ?? defaultJobId(seeds[0]!);
-  if (!jobId.safeParse(id).success) {
-    throw new CliUsageError(
-      'cli.invalid_job_id',
-      `--job=${id}: expected letters, digits, '.', '_' or '-'`,
-      {},
-    );
-  }
+  // Without a valid seed there is no job to name; buildJob reports the seeds below.
+  const firstSeed = urls.map((url) => tryNormalizeUrl(url)).find((url) => url !== undefined);
+  const id = options.job ?? (firstSeed === undefined ? 'crawl' : defaultJobId(firstSeed));
   // Writing pages to a file implies page documents: their visible text unless --output says otherwise.
   const jobFlags =
     options.out !== undefined && options.output === undefined ? { ...options, output: 'text' } : options;
-  const job = buildJob({ id, seeds, options: jobFlags, seedSource: '<url>' });
+  // Seeds, job id and flags are checked together, so one run names every bad value.
+  const job = buildJob({ id, seeds: urls, options: jobFlags, seedSource: '<url>', idSource: '--job' });
+  const seeds = job.seeds;
   const concurrency = positiveInt(options.concurrency, '--concurrency', 32);
   const dataDir = resolve(options.dataDir ?? `.kraul/${id}`);
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
@@ -135,7 +119,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   const fetched = counts.done - before.done;
   const lines = [
     `${interrupted ? 'stopped' : 'done'}: ${fetched} pages fetched in ${formatDuration(elapsedMs)} (${formatRate(fetched / (elapsedMs / 1_000), 'pages')})`,
-    `  job ${id}: ${counts.done} done, ${counts.failed} failed, ${counts.dropped} dropped, ${counts.queued} still queued`,
+    `  job ${id}: ${counts.done} done, ${counts.failed} failed, ${counts.dropped} dropped, ${counts.queued + counts.inflight} left to fetch`,
     ...(options.out ? [`  pages written to ${options.out}`] : []),
     interrupted ? `  resume with the same command; state is in ${dataDir}` : `  state is in ${dataDir}`,
   ];

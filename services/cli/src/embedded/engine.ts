@@ -141,7 +141,7 @@ export class EmbeddedCrawl {
   async stop(drainMs = 15_000): Promise<void> {
     await this.#crawler?.stop();
     const deadline = Date.now() + drainMs;
-    while (Date.now() < deadline && (await this.#totalLag()) > 0) {
+    while (Date.now() < deadline && (await this.#reportsLag()) > 0) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await this.#strategy?.stop();
@@ -155,14 +155,30 @@ export class EmbeddedCrawl {
     if (this.#out) await new Promise<void>((resolve) => this.#out!.end(resolve));
   }
 
+  /** Records anywhere on the bus not yet handled, fetch requests included. */
   async #totalLag(): Promise<number> {
-    if (!this.#admin) return 0;
+    return (
+      (await this.#lagOf([[groupId(PREFIX, 'crawlers'), this.#topics.todo]])) + (await this.#reportsLag())
+    );
+  }
+
+  /**
+   * Reports not yet recorded: events the strategy has still to handle, decisions the frontier
+   * has still to store, page documents the output has still to write. Fetch requests are left
+   * out: once the crawler has stopped, nobody takes them, and the frontier hands them out
+   * again when the crawl resumes.
+   */
+  async #reportsLag(): Promise<number> {
     const groups: [string, string][] = [
       [groupId(PREFIX, 'strategy'), this.#topics.events],
       [groupId(PREFIX, 'frontier'), this.#topics.schedule],
-      [groupId(PREFIX, 'crawlers'), this.#topics.todo],
     ];
     if (this.#pages) groups.push([this.#pages.groupId, this.#topics.pages]);
+    return this.#lagOf(groups);
+  }
+
+  async #lagOf(groups: readonly [group: string, topic: string][]): Promise<number> {
+    if (!this.#admin) return 0;
     let total = 0;
     for (const [group, topic] of groups) {
       for (const partition of await this.#admin.lag(group, topic)) total += partition.lag;
@@ -182,7 +198,6 @@ export class EmbeddedCrawl {
       role: 'pages',
       groupId: `${PREFIX}-run-output`,
       log: this.#options.log,
-      commitIntervalMs: 200,
       onMessages: (deliveries, consumer) => {
         for (const delivery of deliveries) {
           const { type: _type, ...page } = delivery.message;

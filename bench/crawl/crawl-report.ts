@@ -1,0 +1,188 @@
+import { decimal, integer, mebibytes, table, times } from '../report/format.ts';
+import { maximum, median, minimum } from '../report/stats.ts';
+import type { SiteProcess } from '../site/site-client.ts';
+import { type BusGoals, busGoals } from './bus-goals.ts';
+import type { TopicTraffic } from './crawl-protocol.ts';
+import type { CrawlBenchOptions } from './crawl-section.ts';
+import { CRAWLERS, type Samples } from './crawlers.ts';
+
+/** The crawl section of the report: throughput, the checks, and kraul's bus traffic. */
+export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions, samples: Samples): string {
+  const pages = site.expected.length;
+  const crawls = options.rounds * options.perHost.length * CRAWLERS.length;
+  const allSamples = [...samples.values()].flatMap((byPerHost) => [...byPerHost.values()].flat());
+  const robots = new Set(allSamples.map((sample) => sample.requests.robots));
+  const sitemaps = new Set(allSamples.map((sample) => sample.requests.sitemaps));
+  return [
+    '## Crawl throughput on the synthetic site',
+    '',
+    `Command: \`node bench/run.ts\` (this section). The site: ${options.hosts} hosts × ${options.pagesPerHost} pages ` +
+      `on loopback addresses (\`startTestSite\` from \`@kraul/testkit\`), ${integer(pages)} pages reachable from ` +
+      "`/p/0` of host 0 with robots.txt obeyed. Job: `--delay 0`, robots on, scope the site's origins, " +
+      `\`--allow-address\` for each host; global concurrency ${options.concurrency}; ` +
+      `${options.partitions} partitions on kraul's in-memory bus. Median of ${plural(options.rounds, 'round')}; ` +
+      'each round runs every crawler once per per-host concurrency, starting with a different one each round.',
+    '',
+    'Every crawl runs in a fresh process (`bench/crawl/crawl-process.ts`) and the site in another ' +
+      "(`bench/site/site-process.ts`), so CPU time and peak RSS are the crawler's own. Pages/s is the " +
+      'expected pages over the time from the start of the crawl until it is over (kraul: every page done in ' +
+      'the frontier and nothing queued, in flight or unhandled on the bus, which is what `kraul run` waits ' +
+      'for; raw: the queues drained). "Last document at" is when the last page or sitemap was recorded; the ' +
+      `rest is the crawl winding down. kraul's time includes its start (topics, job, sqlite shards, consumer ` +
+      `groups): median ${integer(median(startTimes(samples)))} ms. CPU is user + system time of the crawl ` +
+      'process over the same span.',
+    '',
+    throughputTable(options, samples, pages),
+    '',
+    "The diagnostic row is the first crawl with one setting changed: the frontier's `lowWaterMark` (how " +
+      "many fetch requests a todo partition may hold that the crawlers have not committed yet; the frontier's " +
+      'default is 64) raised so that flow control never holds the feed back. The gap between the two rows is ' +
+      'what flow control costs on this site.',
+    '',
+    `Checked in each of the ${crawls} crawls against the site's request log: every one of the ${integer(pages)} ` +
+      `expected pages requested exactly once, nothing else requested but robots.txt (${[...robots].join(' or ')} ` +
+      `requests per crawl) and the sitemaps it names (${[...sitemaps].join(' or ')}), every answer a 2xx. ` +
+      'A crawl that fails this check fails the bench.',
+    '',
+    '### Bus traffic of the kraul crawl',
+    '',
+    'Records each topic of the in-memory bus received (log end offsets) and the size of their values, ' +
+      `per page fetched (${integer(pages)} pages), median over the rounds, against the design's cost per page: ` +
+      'one fetch request in, one event out, one schedule record per destination partition per page. ' +
+      "The goals are worked out from the site graph and the frontier's final counts.",
+    '',
+    trafficTable(site, options, samples),
+  ].join('\n');
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function startTimes(samples: Samples): number[] {
+  return [...samples.values()].flatMap((byPerHost) =>
+    [...byPerHost.values()]
+      .flat()
+      .flatMap((sample) => (sample.result.startMs === undefined ? [] : [sample.result.startMs])),
+  );
+}
+
+function throughputTable(options: CrawlBenchOptions, samples: Samples, pages: number): string {
+  const rows: string[][] = [];
+  for (const perHost of options.perHost) {
+    const raw = samples.get('raw')!.get(perHost)!;
+    for (const crawler of CRAWLERS) {
+      const list = samples.get(crawler.id)!.get(perHost)!;
+      const rates = list.map((sample) => sample.pagesPerSecond);
+      // The ratio of each round, then their median: both crawls of a round saw the same machine.
+      const ratio = median(list.map((sample, round) => sample.pagesPerSecond / raw[round]!.pagesPerSecond));
+      rows.push([
+        crawler.label,
+        String(perHost),
+        integer(median(rates)),
+        `${integer(minimum(rates))}–${integer(maximum(rates))}`,
+        crawler.id === 'raw' ? '1' : times(ratio),
+        decimal(median(list.map((sample) => sample.result.lastDocumentMs / 1_000)), 2),
+        decimal(median(list.map((sample) => sample.result.wallMs / 1_000)), 2),
+        decimal(median(list.map((sample) => sample.result.cpuMicros / 1_000 / pages)), 2),
+        decimal(median(list.map((sample) => sample.siteCpuMicros / 1_000 / pages)), 2),
+        mebibytes(median(list.map((sample) => sample.result.maxRssBytes))),
+      ]);
+    }
+  }
+  return table(
+    [
+      'crawler',
+      'per-host concurrency',
+      'pages/s (median)',
+      'pages/s (range)',
+      '÷ raw (same round)',
+      'last document at (s)',
+      'crawl over at (s)',
+      'crawler CPU ms/page',
+      'site CPU ms/page',
+      'peak RSS MiB',
+    ],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    rows,
+  );
+}
+
+function trafficTable(site: SiteProcess, options: CrawlBenchOptions, samples: Samples): string {
+  const rows: string[][] = [];
+  const pages = site.expected.length;
+  for (const perHost of options.perHost) {
+    const list = samples.get('kraul')!.get(perHost)!;
+    const goals = list.map((sample) =>
+      busGoals({
+        shape: { hosts: options.hosts, pagesPerHost: options.pagesPerHost },
+        origins: site.origins,
+        pages: site.expected,
+        sitemaps: sample.requests.sitemaps,
+        dropped: sample.result.counts?.['dropped'] ?? 0,
+        partitions: options.partitions,
+      }),
+    );
+    const topics = list[0]!.result.traffic!.map((traffic) => traffic.topic);
+    for (const [index, topic] of topics.entries()) {
+      if (!PER_PAGE_ROLES.some((role) => topic.endsWith(`.${role}`))) continue;
+      const traffic = list.map((sample) => sample.result.traffic![index]!);
+      const records = median(traffic.map((t) => t.records));
+      const bytes = median(traffic.map((t) => t.valueBytes));
+      rows.push([
+        `\`${topic}\``,
+        String(perHost),
+        integer(records),
+        decimal(records / pages, 2),
+        goalOf(topic, goals, traffic),
+        integer(bytes / pages),
+        records === 0 ? '–' : integer(bytes / records),
+      ]);
+    }
+  }
+  const kraul = [...samples.get('kraul')!.values()].flat();
+  const dropped = median(kraul.map((sample) => sample.result.counts?.['dropped'] ?? 0));
+  const otherTopics = OTHER_ROLES.map((role) => {
+    const counts = new Set(
+      kraul.map((sample) => sample.result.traffic!.find((t) => t.topic.endsWith(`.${role}`))!.records),
+    );
+    return `\`${role}\` ${[...counts].join(' or ')}`;
+  }).join(', ');
+  return [
+    table(
+      [
+        'topic',
+        'per-host concurrency',
+        'records',
+        'records/page',
+        'design goal (records)',
+        'value bytes/page',
+        'bytes/record',
+      ],
+      ['l', 'r', 'r', 'r', 'l', 'r', 'r'],
+      rows,
+    ),
+    '',
+    `The frontier recorded ${integer(dropped)} URLs as dropped: every page of this site links to a \`/private/\` ` +
+      'page that robots.txt disallows. kraul sends such a URL to the crawlers like any other (only the crawler ' +
+      'reads robots.txt), so each costs a fetch request and an event without any request to the site: on this ' +
+      'site they double the todo and events traffic per page. Records on the other topics per crawl: ' +
+      `${otherTopics} (the job publishes no page documents).`,
+  ].join('\n');
+}
+
+/** Topics whose traffic grows with the pages crawled; the others get one sentence. */
+const PER_PAGE_ROLES = ['todo', 'events', 'schedule'] as const;
+const OTHER_ROLES = ['pages', 'jobs', 'dlq'] as const;
+
+function goalOf(topic: string, goals: readonly BusGoals[], traffic: readonly TopicTraffic[]): string {
+  const unacknowledged = traffic.some((t) => t.records !== t.acknowledged);
+  const note = unacknowledged ? ' (log and acknowledged counts differ)' : '';
+  const role = topic.slice(topic.lastIndexOf('.') + 1);
+  const goal = median(
+    goals.map((g) => (role === 'todo' ? g.todo : role === 'events' ? g.events : g.scheduleAtMost)),
+  );
+  if (role === 'todo') return `${integer(goal)}: one per URL sent to the crawlers${note}`;
+  if (role === 'events') return `${integer(goal)}: one per fetch request, plus the seed${note}`;
+  return `at most ${integer(goal)}: one per destination partition per event${note}`;
+}

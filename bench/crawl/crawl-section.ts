@@ -1,0 +1,74 @@
+import { decimal, integer } from '../report/format.ts';
+import { type SiteProcess, startSiteProcess } from '../site/site-client.ts';
+import { runCrawlProcess } from './crawl-client.ts';
+import { describeCrawlBench } from './crawl-report.ts';
+import { CRAWLERS, type Samples } from './crawlers.ts';
+import { verifyCrawl } from './verify-crawl.ts';
+
+export interface CrawlBenchOptions {
+  hosts: number;
+  pagesPerHost: number;
+  /** Rounds; every round runs every crawler at every per-host concurrency once. */
+  rounds: number;
+  /** Per-host concurrencies, each measured separately. */
+  perHost: readonly number[];
+  /** Fetches at once over all hosts. */
+  concurrency: number;
+  /** Partitions of kraul's embedded bus (`kraul run` uses 4). */
+  partitions: number;
+  /** A crawl not over after this long fails the bench. */
+  timeoutMs: number;
+  /** Receives a line per crawl, for the terminal. */
+  progress: (line: string) => void;
+}
+
+/** Runs the crawl benchmark and returns its section of the report. */
+export async function benchCrawl(options: CrawlBenchOptions): Promise<string> {
+  const site = await startSiteProcess({ hosts: options.hosts, pagesPerHost: options.pagesPerHost });
+  try {
+    const samples = await measure(site, options);
+    return describeCrawlBench(site, options, samples);
+  } finally {
+    await site.close();
+  }
+}
+
+async function measure(site: SiteProcess, options: CrawlBenchOptions): Promise<Samples> {
+  const expected = new Set(site.expected);
+  const samples: Samples = new Map(CRAWLERS.map((crawler) => [crawler.id, new Map()]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const perHost of options.perHost) {
+      // Each round starts with another crawler, so drift in the machine's load hits all alike.
+      const order = CRAWLERS.map((_, index) => CRAWLERS[(index + round) % CRAWLERS.length]!);
+      for (const crawler of order) {
+        await site.mark();
+        const result = await runCrawlProcess({
+          engine: crawler.engine,
+          seed: `${site.origins[0]}/p/0`,
+          origins: site.origins,
+          addresses: site.addresses,
+          expectedPages: expected.size,
+          concurrencyPerHost: perHost,
+          concurrency: options.concurrency,
+          partitions: options.partitions,
+          ...(crawler.lowWaterMark === undefined ? {} : { lowWaterMark: crawler.lowWaterMark }),
+          timeoutMs: options.timeoutMs,
+        });
+        const log = await site.log();
+        const label = `round ${round + 1}, ${crawler.label}, per-host concurrency ${perHost}`;
+        const requests = verifyCrawl(label, result, log, expected);
+        const pagesPerSecond = (expected.size * 1_000) / result.wallMs;
+        const byPerHost = samples.get(crawler.id)!;
+        byPerHost.set(perHost, [
+          ...(byPerHost.get(perHost) ?? []),
+          { result, pagesPerSecond, siteCpuMicros: log.cpuMicros, requests },
+        ]);
+        options.progress(
+          `crawl ${label}: ${integer(pagesPerSecond)} pages/s, ` +
+            `${decimal(result.cpuMicros / 1_000 / expected.size, 2)} CPU ms/page`,
+        );
+      }
+    }
+  }
+  return samples;
+}

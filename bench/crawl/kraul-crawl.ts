@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildJob } from '@kraul/cli-service';
+import { kraulTopicSpecs } from '@kraul/runtime';
+import { createLogger, createMetricsRegistry } from '@kraul/telemetry';
+import { EmbeddedCrawl } from '../../services/cli/src/embedded/engine.ts';
+import { BusMeter } from './bus-meter.ts';
+import type { CrawlPlan, CrawlResult } from './crawl-protocol.ts';
+import { scopePattern } from './scope.ts';
+
+/** The embedded engine's topic prefix and the partitions it is given below. */
+const PREFIX = 'kraul';
+/** How often the crawl is asked whether it is over; bounds the error of the measured time. */
+const POLL_MS = 20;
+
+/**
+ * One `kraul run`-style crawl of the site: the job built from the same flags the command
+ * line takes, all roles on the in-memory bus, the frontier's sqlite files in a fresh folder.
+ */
+export async function crawlWithKraul(plan: CrawlPlan): Promise<CrawlResult> {
+  const meter = new BusMeter();
+  const dataDir = mkdtempSync(join(tmpdir(), 'kraul-bench-'));
+  const job = buildJob({
+    id: 'bench',
+    seeds: [plan.seed],
+    seedSource: '<url>',
+    options: {
+      delay: '0',
+      concurrencyPerHost: String(plan.concurrencyPerHost),
+      scope: 'any',
+      allow: [scopePattern(plan.origins)],
+      maxDepth: '10000',
+      allowAddress: plan.addresses,
+    },
+  });
+  const crawl = new EmbeddedCrawl({
+    job,
+    dataDir,
+    log: createLogger({ name: 'kraul', level: 'warn', format: 'json' }),
+    metrics: createMetricsRegistry(),
+    partitions: plan.partitions,
+    crawler: {
+      userAgent: 'kraul-bench/0.1 (+https://github.com/kraul-crawler/kraul)',
+      concurrency: plan.concurrency,
+    },
+    // As `kraul run` sets it: the frontier feeds the crawler every 100 ms.
+    frontier: {
+      retry: { baseMs: 5_000, maxMs: 60_000 },
+      feedIntervalMs: 100,
+      ...(plan.lowWaterMark === undefined ? {} : { lowWaterMark: plan.lowWaterMark }),
+    },
+  });
+  try {
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await crawl.start([plan.seed]);
+    const startMs = performance.now() - started;
+    let done = 0;
+    let lastDocumentMs = 0;
+    // Over when every expected page is done and nothing is queued, in flight or on the bus.
+    while (done < plan.expectedPages || !(await crawl.isIdle())) {
+      const elapsed = performance.now() - started;
+      if (elapsed > plan.timeoutMs) {
+        throw new Error(
+          `kraul crawl not finished after ${plan.timeoutMs} ms: ${JSON.stringify(crawl.progress().counts)}`,
+        );
+      }
+      const now = crawl.progress().counts.done;
+      if (now > done) {
+        done = now;
+        lastDocumentMs = elapsed;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const traffic = meter.traffic(kraulTopicSpecs(PREFIX, plan.partitions));
+    await crawl.stop();
+    const counts = crawl.progress().counts;
+    return {
+      engine: 'kraul',
+      documents: counts.done,
+      wallMs,
+      lastDocumentMs,
+      startMs,
+      cpuMicros: cpu.user + cpu.system,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      counts,
+      traffic,
+    };
+  } finally {
+    meter.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

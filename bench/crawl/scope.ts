@@ -1,0 +1,5 @@
+/** A regular expression that matches the URLs of exactly these origins. */
+export function scopePattern(origins: readonly string[]): string {
+  const escaped = origins.map((origin) => origin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return `^(?:${escaped.join('|')})/`;
+}

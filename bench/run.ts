@@ -1,0 +1,83 @@
+// kraul's benchmarks in one run: `npm run bench` (node bench/run.ts).
+//   --quick  a short run: a smaller site, one round, no micro-benchmarks
+//   --write  also (re)write docs/benchmarks.md with the report
+// Prints a markdown report on stdout and progress on stderr. Exits non-zero when any crawl
+// did not fetch every expected page exactly once, or any benchmark script failed.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchCrawl, type CrawlBenchOptions } from './crawl/crawl-section.ts';
+import { REPO_ROOT } from './report/child-script.ts';
+import { describeMachine, loadAverage, machineLine } from './report/machine.ts';
+import { formatMarkdown } from './report/markdown-format.ts';
+import { benchMicro } from './report/micro-sections.ts';
+import { benchStore } from './report/store-section.ts';
+
+const { values: flags } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean', default: false } },
+});
+if (flags.quick && flags.write) {
+  process.stderr.write('bench: --write records a full run; leave out --quick\n');
+  process.exit(2);
+}
+
+const DOC = 'docs/benchmarks.md';
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+const crawlOptions: CrawlBenchOptions = {
+  hosts: flags.quick ? 10 : 20,
+  pagesPerHost: flags.quick ? 20 : 50,
+  rounds: flags.quick ? 1 : 5,
+  perHost: [1, 4],
+  concurrency: 32,
+  partitions: 4,
+  timeoutMs: 120_000,
+  progress,
+};
+const STORE_URLS = 100_000;
+const storeRounds = flags.quick ? 1 : 3;
+
+const HOW_TO_READ = [
+  '## How to read this',
+  '',
+  'The machine is shared and noisy: absolute figures move with its load from one run to the next. What ' +
+    'counts are the ratios between figures of one run, above all the crawl ratio kraul ÷ raw, measured ' +
+    'round by round so both crawls of a ratio saw the same machine. Every figure is a median of several ' +
+    'rounds (the range shows the spread). Speed and memory goals are checked here, never by timed test ' +
+    'assertions. Run `npm run bench` to measure again; `node bench/run.ts --write` rewrites this page.',
+].join('\n');
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+  const started = new Date();
+  const loadBefore = loadAverage();
+  progress(`${machineLine(machine)}; load ${loadBefore}`);
+
+  const sections = [await benchCrawl(crawlOptions), await benchStore(STORE_URLS, storeRounds, progress)];
+  if (flags.quick) sections.push('## Micro-benchmarks\n\nNot run with `--quick`.');
+  else sections.push(await benchMicro(progress));
+
+  const minutes = (Date.now() - started.getTime()) / 60_000;
+  const command = `node bench/run.ts${flags.quick ? ' --quick' : ''}${flags.write ? ' --write' : ''}`;
+  const head = [
+    '# kraul benchmarks',
+    '',
+    `Measured ${started.toISOString().slice(0, 10)} by \`${command}\` (\`npm run bench\`) in ` +
+      `${minutes.toFixed(1)} minutes.`,
+    '',
+    `Machine: ${machineLine(machine)}. Load average (1 min): ${loadBefore} at the start, ${loadAverage()} at the end.`,
+  ].join('\n');
+  const report = await formatMarkdown([head, HOW_TO_READ, ...sections].join('\n\n') + '\n', DOC);
+  process.stdout.write(report);
+  if (flags.write) {
+    writeFileSync(join(REPO_ROOT, DOC), report);
+    progress(`wrote ${DOC}`);
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${(error as Error).message}\n`);
+  process.exit(1);
+}

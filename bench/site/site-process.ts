@@ -1,0 +1,56 @@
+// The synthetic site in a process of its own, so the crawl's CPU time is not mixed with the
+// site's. Started by the bench with fork(); talks to it over the IPC channel only.
+import { startTestSite } from '@kraul/testkit';
+import type { SiteAnswer, SiteCommand, SiteProcessOptions, SiteReady } from './site-protocol.ts';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as SiteProcessOptions;
+const site = await startTestSite(options);
+let cpuMark = process.cpuUsage();
+
+function send(message: SiteReady | SiteAnswer): void {
+  process.send!(message);
+}
+
+function answer(command: SiteCommand): SiteAnswer {
+  switch (command.op) {
+    case 'mark':
+      site.clearLog();
+      cpuMark = process.cpuUsage();
+      return { id: command.id, ok: true };
+    case 'log': {
+      const cpu = process.cpuUsage(cpuMark);
+      const unsuccessful = site
+        .requests((request) => request.aborted || (request.status ?? 0) < 200 || (request.status ?? 0) > 299)
+        .map((request) => ({ url: request.url, status: request.status, aborted: request.aborted }));
+      return {
+        id: command.id,
+        ok: true,
+        log: { countByUrl: [...site.countByUrl()], unsuccessful, cpuMicros: cpu.user + cpu.system },
+      };
+    }
+    case 'close':
+      return { id: command.id, ok: true };
+  }
+}
+
+process.on('message', (command: SiteCommand) => {
+  try {
+    send(answer(command));
+  } catch (error) {
+    send({ id: command.id, ok: false, error: (error as Error).message });
+  }
+  if (command.op === 'close') {
+    site.close().then(() => process.disconnect());
+  }
+});
+// The bench going away (crash, Ctrl-C) ends the site too.
+process.on('disconnect', () => {
+  site.close().then(() => process.exit(0));
+});
+
+send({
+  type: 'ready',
+  origins: site.hosts.map((host) => host.origin),
+  addresses: site.hosts.map((host) => host.address),
+  expected: [...site.expectedPages()],
+});
