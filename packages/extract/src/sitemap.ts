@@ -1,5 +1,6 @@
 import { tryNormalizeUrl } from '@kraul/url';
-import { Parser } from 'htmlparser2';
+import { Tokenizer } from 'htmlparser2';
+import { TokenHandler } from './tokenizer.ts';
 
 export interface SitemapEntries {
   /** Page URLs of a `<urlset>`. */
@@ -16,46 +17,87 @@ export interface SitemapOptions {
   maxUrlLength?: number;
 }
 
+/** The element name without its namespace prefix, lower-cased: `sm:loc` → `loc`. */
+function localName(xml: string, start: number, end: number): string {
+  let from = start;
+  for (let index = end - 1; index >= start; index--) {
+    if (xml.charCodeAt(index) === 0x3a) {
+      from = index + 1;
+      break;
+    }
+  }
+  // Sitemap element names are short; longer names are nothing this reader looks at.
+  return end - from > 16 ? '' : xml.slice(from, end).toLowerCase();
+}
+
 /**
- * Reads the `<loc>` entries of a sitemap or sitemap index (sitemaps.org protocol) with a
- * streaming XML parser: no document tree, whatever the file's size.
+ * Reads `<loc>` entries with htmlparser2's tokenizer in XML mode. Like the link extractor it
+ * keeps no element stack (two flags suffice), so hostile nesting stays linear.
+ */
+class SitemapReader extends TokenHandler {
+  readonly result: SitemapEntries = { pages: [], sitemaps: [], skipped: 0 };
+  readonly #maxEntries: number;
+  readonly #maxUrlLength: number;
+  #container: 'url' | 'sitemap' | undefined;
+  #loc: string | undefined;
+
+  constructor(xml: string, options: SitemapOptions) {
+    super(xml);
+    this.#maxEntries = options.maxEntries ?? 50_000;
+    this.#maxUrlLength = options.maxUrlLength ?? 2_048;
+  }
+
+  read(): SitemapEntries {
+    const tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: true }, this);
+    this.tokenizer = tokenizer;
+    tokenizer.write(this.html);
+    tokenizer.end();
+    return this.result;
+  }
+
+  override onopentagname(start: number, end: number): void {
+    const name = localName(this.html, start, end);
+    if (name === 'url' || name === 'sitemap') this.#container = name;
+    else if (name === 'loc' && this.#container) this.#loc = '';
+  }
+
+  override onselfclosingtag(): void {}
+
+  override ontext(start: number, end: number): void {
+    this.#append(this.html.slice(start, Math.min(end, start + this.#maxUrlLength + 1)));
+  }
+
+  override ontextentity(codepoint: number): void {
+    this.#append(String.fromCodePoint(codepoint));
+  }
+
+  override oncdata(start: number, endIndex: number, endOffset: number): void {
+    const end = endIndex - endOffset;
+    this.#append(this.html.slice(start, Math.min(end, start + this.#maxUrlLength + 1)));
+  }
+
+  override onclosetag(start: number, end: number): void {
+    const name = localName(this.html, start, end);
+    if (name === 'loc' && this.#loc !== undefined) {
+      const { pages, sitemaps } = this.result;
+      const url = tryNormalizeUrl(this.#loc.trim(), { maxLength: this.#maxUrlLength });
+      if (url === undefined || pages.length + sitemaps.length >= this.#maxEntries) this.result.skipped += 1;
+      else (this.#container === 'sitemap' ? sitemaps : pages).push(url);
+      this.#loc = undefined;
+    } else if (name === this.#container) {
+      this.#container = undefined;
+    }
+  }
+
+  #append(text: string): void {
+    if (this.#loc !== undefined && this.#loc.length <= this.#maxUrlLength) this.#loc += text;
+  }
+}
+
+/**
+ * Reads the `<loc>` entries of a sitemap or sitemap index (sitemaps.org protocol), streaming:
+ * no document tree, and linear time whatever the nesting.
  */
 export function extractSitemap(xml: string, options: SitemapOptions = {}): SitemapEntries {
-  const maxEntries = options.maxEntries ?? 50_000;
-  const normalize = { maxLength: options.maxUrlLength ?? 2_048 };
-  const result: SitemapEntries = { pages: [], sitemaps: [], skipped: 0 };
-  let container: 'url' | 'sitemap' | undefined;
-  let inLoc = false;
-  let loc = '';
-  const parser = new Parser(
-    {
-      onopentag(name) {
-        const local = name.slice(name.indexOf(':') + 1).toLowerCase();
-        if (local === 'url' || local === 'sitemap') container = local;
-        else if (local === 'loc' && container) {
-          inLoc = true;
-          loc = '';
-        }
-      },
-      ontext(text) {
-        if (inLoc && loc.length <= normalize.maxLength) loc += text;
-      },
-      onclosetag(name) {
-        const local = name.slice(name.indexOf(':') + 1).toLowerCase();
-        if (local === 'loc' && inLoc) {
-          inLoc = false;
-          const target = container === 'sitemap' ? result.sitemaps : result.pages;
-          const url = tryNormalizeUrl(loc.trim(), normalize);
-          if (url === undefined || result.pages.length + result.sitemaps.length >= maxEntries)
-            result.skipped += 1;
-          else target.push(url);
-        } else if (local === container) {
-          container = undefined;
-        }
-      },
-    },
-    { xmlMode: true, decodeEntities: true },
-  );
-  parser.end(xml);
-  return result;
+  return new SitemapReader(xml, options).read();
 }

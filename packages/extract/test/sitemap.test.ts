@@ -45,3 +45,18 @@ describe('extractSitemap', () => {
     expect(result.skipped).toBe(6);
   });
 });
+
+describe('extractSitemap on hostile XML', () => {
+  it('stays linear on deep nesting and stray end tags', () => {
+    const n = 200_000;
+    const nested = `<urlset>${'<x>'.repeat(n)}<url><loc>https://example.com/a</loc></url>${'</x>'.repeat(n)}</urlset>`;
+    expect(extractSitemap(nested).pages).toEqual(['https://example.com/a']);
+    const stray = `<urlset>${'<x>'.repeat(n)}${'</y>'.repeat(n)}<url><loc>https://example.com/b</loc></url></urlset>`;
+    expect(extractSitemap(stray).pages).toEqual(['https://example.com/b']);
+  });
+
+  it('reads CDATA and caps a giant loc', () => {
+    const xml = `<urlset><url><loc><![CDATA[https://example.com/c]]></loc></url><url><loc>https://example.com/${'a'.repeat(100_000)}</loc></url></urlset>`;
+    expect(extractSitemap(xml)).toEqual({ pages: ['https://example.com/c'], sitemaps: [], skipped: 1 });
+  });
+});
