@@ -308,7 +308,7 @@ export class CrawlerWorker {
           ? `${task.origin}/robots.txt is unreachable`
           : `disallowed by ${task.origin}/robots.txt`;
         await this.#fail(task, 'robots', unreachable, reason);
-        return 'done';
+        return 'skipped';
       }
     }
     const started = performance.now();

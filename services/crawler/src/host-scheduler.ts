@@ -1,5 +1,10 @@
 /** What a task run asks of the scheduler afterwards. */
-export type RunOutcome = 'done' | 'again';
+/**
+ * What a task run asks of the scheduler afterwards: 'done'; 'again' to run it once more at the
+ * head of its host queue; 'skipped' when it sent no request (robots.txt said no), so the
+ * host's delay does not run for it.
+ */
+export type RunOutcome = 'done' | 'again' | 'skipped';
 
 export interface HostPoliteness {
   /** Least time between two requests to the host (start to start, and end to start). */
@@ -192,7 +197,9 @@ export class HostScheduler<T> {
   #start(slot: HostSlot<T>, task: T): void {
     slot.inFlight += 1;
     this.#inFlight += 1;
-    slot.readyAt = this.#now() + slot.politeness.delayMs;
+    const readyBefore = slot.readyAt;
+    const readyAfterStart = this.#now() + slot.politeness.delayMs;
+    slot.readyAt = readyAfterStart;
     let outcome: RunOutcome = 'done';
     this.#options
       .run(task, slot.key)
@@ -205,7 +212,12 @@ export class HostScheduler<T> {
       .finally(() => {
         slot.inFlight -= 1;
         this.#inFlight -= 1;
-        slot.readyAt = Math.max(slot.readyAt, this.#now() + slot.politeness.delayMs);
+        if (outcome === 'skipped') {
+          // No request went out: the host is as ready as before, unless it was held meanwhile.
+          if (slot.readyAt === readyAfterStart) slot.readyAt = readyBefore;
+        } else {
+          slot.readyAt = Math.max(slot.readyAt, this.#now() + slot.politeness.delayMs);
+        }
         if (outcome === 'again' && !this.#closed) {
           if (slot.head > 0) slot.queue[--slot.head] = task;
           else slot.queue.unshift(task);

@@ -124,6 +124,18 @@ describe('HostScheduler', () => {
     expect(rec.events[1]!.start - heldAt).toBeGreaterThanOrEqual(145);
   });
 
+  it("does not make a host wait its delay after a 'skipped' run (no request went out)", async () => {
+    const rec = recorder(5, (task) => (task < 3 ? 'skipped' : 'done'));
+    const scheduler = new HostScheduler<number>({ run: rec.run });
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) scheduler.push('a', i, { delayMs: 300, concurrency: 1 });
+    await scheduler.idle();
+    const starts = rec.events.map((e) => e.start - started);
+    // Three skipped runs back to back, then the first real request; the delay runs only after it.
+    expect(starts[3]!).toBeLessThan(250);
+    expect(rec.events[4]!.start - rec.events[3]!.end).toBeGreaterThanOrEqual(299);
+  });
+
   it('close drops the queue and leaves no timers', async () => {
     const rec = recorder(5);
     const scheduler = new HostScheduler<number>({ run: rec.run });

@@ -113,7 +113,7 @@ export class FrontierShard {
               stats.stale += 1;
               break;
             }
-            if (decision.errorClass === 'robots') {
+            if (decision.errorClass === 'robots' && !decision.retryable) {
               // Not a failure of the page: the site asked not to be crawled there.
               store.markDropped(decision.fp, 'robots.txt');
               stats.dropped += 1;

@@ -298,6 +298,23 @@ describe('FrontierShard leases', () => {
     expect(shard.store.get(first!.fp)).toMatchObject({ state: 'failed', errorClass: 'timeout' });
   });
 
+  it('records a robots.txt refusal as dropped, and retries while robots.txt is unreachable', () => {
+    const shard = openShard();
+    const job = makeJob({ settings: { scope: { mode: 'any' } } });
+    apply(shard, job, [schedule('https://a.test/private'), schedule('https://b.test/page')]);
+    const [refused, unreachable] = lease(shard, T0);
+    expect(
+      apply(shard, job, [
+        failed(refused!, { errorClass: 'robots', retryable: false }),
+        failed(unreachable!, { errorClass: 'robots', retryable: true }),
+      ]),
+    ).toMatchObject({ dropped: 1, retried: 1, failed: 0 });
+    expect(shard.store.get(refused!.fp)).toMatchObject({ state: 'dropped' });
+    expect(shard.store.get(unreachable!.fp)).toMatchObject({ state: 'queued' });
+    // A refused URL costs no page of the budget.
+    expect(shard.store.hostTotal(job.id, 'a.test')).toBe(0);
+  });
+
   it('releases every lease at once, each due again now', () => {
     const shard = openShard();
     const job = makeJob();
