@@ -91,6 +91,7 @@ export class CrawlerWorker {
   readonly #crawlDelays = new Map<string, number>();
   readonly #scopes = new Map<string, JobScope>();
   #started = false;
+  #gaugeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: CrawlerWorkerOptions) {
     this.#options = options;
@@ -163,16 +164,27 @@ export class CrawlerWorker {
   async start(): Promise<void> {
     await this.#consumer.start();
     this.#started = true;
+    this.#gaugeTimer = setInterval(() => this.#updateHostGauges(), 5_000);
+    this.#gaugeTimer.unref();
     this.#options.log.info({ concurrency: this.#options.concurrency ?? 32 }, 'crawler started');
   }
 
   /** Stops taking work, lets running fetches finish (within the grace time), commits, leaves the group. */
   async stop(): Promise<void> {
     this.#started = false;
+    clearInterval(this.#gaugeTimer);
     await this.#consumer.close();
     this.#scheduler.close();
     await this.#producer.close();
     await this.#clients.close();
+  }
+
+  #updateHostGauges(): void {
+    this.#metrics.hostQueue.reset();
+    for (const { host, queued } of this.#scheduler.queueDepths(10)) {
+      if (queued > 0) this.#metrics.hostQueue.set({ host }, queued);
+    }
+    this.#metrics.hosts.set(this.#scheduler.hosts);
   }
 
   async #accept(deliveries: Delivery<FetchRequest>[]): Promise<void> {

@@ -25,6 +25,12 @@ export function crawlerMetrics(m: MetricsRegistry) {
       'crawler_paused_partitions',
       'Assigned partitions paused because their buffer is full',
     ),
+    hostQueue: m.gauge(
+      'crawler_host_queue_depth',
+      'Fetch requests waiting per host, for the 10 hosts with the longest queues (bounded label set)',
+      ['host'],
+    ),
+    hosts: m.gauge('crawler_hosts', 'Hosts with requests queued, running or waiting out their delay'),
     deadLetters: m.counter(
       'crawler_dead_letters_total',
       'Invalid fetch requests sent to the dead-letter topic',
