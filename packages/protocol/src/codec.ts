@@ -89,7 +89,8 @@ export function decodeMessage(bytes: Uint8Array, topic?: TopicRole, origin: Reco
     );
   }
   const type = envelope['type'];
-  if (typeof type !== 'string' || !(type in MESSAGE_SCHEMAS)) {
+  // Own keys only: `in` would also accept inherited names such as "toString".
+  if (typeof type !== 'string' || !Object.hasOwn(MESSAGE_SCHEMAS, type)) {
     throw new MessageDecodeError(
       'protocol.unknown_type',
       `field type: unknown message type ${JSON.stringify(type)}`,

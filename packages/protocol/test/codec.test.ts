@@ -90,6 +90,10 @@ describe('message codec', () => {
     expect(decodeError(() => decodeMessage(bytes({ v: 1, type: 'page.exploded' }))).code).toBe(
       'protocol.unknown_type',
     );
+    // Names every object inherits are no message types either.
+    for (const type of ['toString', 'constructor', '__proto__']) {
+      expect(decodeError(() => decodeMessage(bytes({ v: 1, type }))).code).toBe('protocol.unknown_type');
+    }
   });
 
   it('decodeAs checks the message type', () => {

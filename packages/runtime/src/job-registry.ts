@@ -53,6 +53,17 @@ export class JobRegistry {
         }
       },
     });
+    try {
+      await this.#awaitLoaded(groupId, timeoutMs);
+    } catch (error) {
+      // Callers rarely close what failed to start: the group member would keep its connections open.
+      await this.close();
+      throw error;
+    }
+  }
+
+  async #awaitLoaded(groupId: string, timeoutMs: number): Promise<void> {
+    const { bus, topics } = this.#options;
     const admin = bus.admin();
     try {
       const ends = await admin.lag(groupId, topics.jobs);

@@ -69,6 +69,7 @@ export class TopicConsumer<M extends Message = Message> {
   readonly #tracker = new OffsetTracker();
   readonly #owned = new Map<string, TopicPartition>();
   #timer: NodeJS.Timeout | undefined;
+  #commitFailures = 0;
   #committing: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -89,11 +90,17 @@ export class TopicConsumer<M extends Message = Message> {
         await this.#options.onAssigned?.(partitions);
       },
       onRevoked: async (partitions) => {
-        await this.#options.onRevoked?.(partitions);
-        await this.commit(partitions);
-        for (const tp of partitions) {
-          this.#tracker.drop(tp);
-          this.#owned.delete(tpKey(tp.topic, tp.partition));
+        try {
+          await this.#options.onRevoked?.(partitions);
+          await this.commit(partitions);
+        } finally {
+          // Whatever failed above, ownership ends here: a partition still tracked would refuse
+          // its redelivered offsets if it came back, and one still owned would make every
+          // later commit (all or nothing) fail.
+          for (const tp of partitions) {
+            this.#tracker.drop(tp);
+            this.#owned.delete(tpKey(tp.topic, tp.partition));
+          }
         }
       },
       onBatch: async (batch) => {
@@ -122,14 +129,29 @@ export class TopicConsumer<M extends Message = Message> {
     this.#scheduleCommit();
   }
 
-  #scheduleCommit(): void {
+  #scheduleCommit(delayMs = this.#options.commitIntervalMs ?? 200): void {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.commit().catch((error) =>
-        this.#options.log.warn({ err: error, group: this.groupId }, 'commit failed'),
+      this.commit().then(
+        () => {
+          this.#commitFailures = 0;
+        },
+        (error) => {
+          // Retried with backoff: a partition that goes idle after a failed commit would
+          // otherwise keep its lag, and whatever waits for the group to catch up would wait forever.
+          this.#commitFailures += 1;
+          const level = this.#commitFailures === 1 ? 'warn' : 'error';
+          if (this.#commitFailures === 1 || this.#commitFailures % 10 === 0) {
+            this.#options.log[level](
+              { err: error, group: this.groupId, failures: this.#commitFailures },
+              'commit failed; retrying',
+            );
+          }
+          this.#scheduleCommit(Math.min(10_000, 200 * 2 ** this.#commitFailures));
+        },
       );
-    }, this.#options.commitIntervalMs ?? 200);
+    }, delayMs);
     this.#timer.unref();
   }
 
@@ -193,7 +215,22 @@ export class TopicConsumer<M extends Message = Message> {
     );
     onDeadLetter?.(record, error);
     const letter = deadLetterFor(record, error, this.groupId);
-    await producer.send([{ topic: topics.dlq, key: record.key, value: encodeMessage(letter) }]);
+    try {
+      await producer.send([{ topic: topics.dlq, key: record.key, value: encodeMessage(letter) }]);
+    } catch (sendError) {
+      // The record would never decode on a retry either: left uncompleted, it would hold the
+      // partition's commits (and the lag the producers upstream feed on) until a rebalance.
+      log.error(
+        {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          err: sendError,
+          group: this.groupId,
+        },
+        'invalid record skipped: the dead-letter topic refused it',
+      );
+    }
   }
 }
 

@@ -311,9 +311,13 @@ export class SqliteShardStore implements FrontierShardStore {
   close(): void {
     if (!this.#open) return;
     this.#open = false;
-    // Lets SQLite refresh the planner statistics it finds stale; cheap when nothing changed.
-    this.#db.exec('PRAGMA optimize');
-    this.#db.close();
+    try {
+      // Lets SQLite refresh the planner statistics it finds stale; cheap when nothing changed.
+      this.#db.exec('PRAGMA optimize');
+    } finally {
+      // Closed even when optimize fails (a lock held elsewhere): a store marked closed must not keep the file open.
+      this.#db.close();
+    }
   }
 
   #assertOpen(): void {

@@ -1,4 +1,5 @@
 import type { Job } from '@kraul/protocol';
+import { tryNormalizeUrl } from '@kraul/url';
 import { getDomain } from 'tldts';
 import { trapReason } from './traps.ts';
 
@@ -40,11 +41,10 @@ export class JobScope {
     this.#job = job;
     const hosts = new Set<string>();
     for (const seed of job.seeds) {
-      try {
-        hosts.add(new URL(seed).hostname);
-      } catch {
-        // An unparseable seed is reported when it is seeded; it defines no scope.
-      }
+      // Normalised as the links it is compared with are (no trailing dot, punycode...); an
+      // unparseable seed is reported when it is seeded and defines no scope.
+      const normalized = tryNormalizeUrl(seed);
+      if (normalized !== undefined) hosts.add(new URL(normalized).hostname);
     }
     this.#hosts = hosts;
     this.#domains = new Set([...hosts].map(registrableDomain));

@@ -45,6 +45,13 @@ describe('JobScope', () => {
     expect(any.check('https://elsewhere.org/', 1).ok).toBe(true);
   });
 
+  it('reads seed hosts as normalised links carry them (no trailing dot)', () => {
+    const host = new JobScope(
+      makeJob({ seeds: ['https://WWW.Example.co.uk./start'], settings: { scope: { mode: 'host' } } }),
+    );
+    expect(host.check('https://www.example.co.uk/x', 1)).toEqual({ ok: true });
+  });
+
   it('applies depth, length, allow and deny', () => {
     const scope = new JobScope(
       makeJob({
