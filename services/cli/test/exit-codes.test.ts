@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +80,24 @@ describe('kraul exit codes', () => {
     expect(verbose.code).toBe(2);
     expect(verbose.stderr).toContain('    at ');
     expect(verbose.stderr).toContain('code: cli.tls_file_unreadable');
+  });
+
+  it('exit 2 with one line when `run --out` names a file that cannot be written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kraul-out-'));
+    try {
+      // A regular file where the output's folder should be.
+      writeFileSync(join(dir, 'file'), '');
+      const out = join(dir, 'file', 'pages.jsonl');
+      const run = await runKraul(
+        ['run', 'http://127.0.0.1:1/', '--out', out, '--data-dir', join(dir, 'state'), '--no-progress'],
+        { env: offline },
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(/^kraul: --out=.*pages\.jsonl: cannot write pages there: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exit 1 with one line when no broker answers', async () => {

@@ -45,6 +45,8 @@ export interface CrawlerWorkerOptions {
   lookup?: LookupFunction;
   /** Consumer session timeout. Default: 10,000 ms. */
   sessionTimeoutMs?: number;
+  /** How long a fetch request of a job not (yet) on the jobs topic waits for it before it is dropped. Default: 10,000 ms. */
+  jobWaitMs?: number;
 }
 
 interface CrawlTask {
@@ -90,6 +92,8 @@ export class CrawlerWorker {
   readonly #sitemapsToReport = new Map<string, string[]>();
   readonly #crawlDelays = new Map<string, number>();
   readonly #scopes = new Map<string, JobScope>();
+  /** Jobs whose wait ran out: their requests are dropped at once until the job shows up. */
+  readonly #unknownJobs = new Set<string>();
   #started = false;
   #gaugeTimer: NodeJS.Timeout | undefined;
 
@@ -134,7 +138,10 @@ export class CrawlerWorker {
       onRevoked: (partitions) => this.#revoke(partitions),
       onDeadLetter: () => this.#metrics.deadLetters.inc(),
     });
-    options.jobs.onChange((job) => this.#scopes.delete(job.id));
+    options.jobs.onChange((job) => {
+      this.#scopes.delete(job.id);
+      this.#unknownJobs.delete(job.id);
+    });
   }
 
   /** Whether the worker is a member of its group and fetching. */
@@ -226,10 +233,13 @@ export class CrawlerWorker {
   }
 
   async #awaitJob(id: string): Promise<Job | undefined> {
+    // One wait per unknown job, not one per request: a batch of them would hold up the partition for minutes.
+    if (this.#unknownJobs.has(id)) return undefined;
     try {
-      return await this.#options.jobs.waitFor(id);
+      return await this.#options.jobs.waitFor(id, this.#options.jobWaitMs ?? 10_000);
     } catch (error) {
-      this.#options.log.error({ err: error, job: id }, 'fetch request of an unknown job dropped');
+      this.#unknownJobs.add(id);
+      this.#options.log.error({ err: error, job: id }, 'fetch requests of an unknown job are dropped');
       return undefined;
     }
   }

@@ -1,4 +1,3 @@
-/** What a task run asks of the scheduler afterwards. */
 /**
  * What a task run asks of the scheduler afterwards: 'done'; 'again' to run it once more at the
  * head of its host queue; 'skipped' when it sent no request (robots.txt said no), so the

@@ -25,10 +25,6 @@ function isSitemapRequest(request: FetchRequest): boolean {
   return request.meta?.['kind'] === 'sitemap';
 }
 
-/**
- * The one step where a fetched response becomes kraul's page: links for the strategy, and a
- * document for the pages topic when the job asks for one. User extractors plug in here.
- */
 /** What every outcome of a fetch request repeats of it, so the frontier can match it to its lease. */
 export function requestIdentity(request: FetchRequest) {
   return {
@@ -42,6 +38,10 @@ export function requestIdentity(request: FetchRequest) {
   };
 }
 
+/**
+ * The one step where a fetched response becomes kraul's page: links for the strategy, and a
+ * document for the pages topic when the job asks for one. User extractors plug in here.
+ */
 export function handlePage(
   request: FetchRequest,
   job: Job,

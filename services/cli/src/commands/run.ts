@@ -11,6 +11,7 @@ import { tryNormalizeUrl } from '@kraul/url';
 import type { Command } from 'commander';
 import { EmbeddedCrawl } from '../embedded/engine.ts';
 import { CliUsageError } from '../errors.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { addJobSettingOptions, buildJob } from '../job-options.ts';
 import { describeCommand } from '../program-help.ts';
 
@@ -97,23 +98,23 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   if (options.progress !== false) progress.start();
 
   let interrupted = false;
-  let signals = 0;
+  let uninstall = () => {};
   const stopRequested = new Promise<void>((resolveStop) => {
-    const onSignal = () => {
-      signals += 1;
-      if (signals > 1) process.exit(130);
+    uninstall = onInterrupt(() => {
       interrupted = true;
       process.stderr.write(
         '\nkraul: stopping: finishing the pages in flight (Ctrl-C again to quit at once)\n',
       );
       resolveStop();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    });
   });
-  await Promise.race([crawl.finished(), stopRequested]);
-  await crawl.stop();
-  progress.stop();
+  try {
+    await Promise.race([crawl.finished(), stopRequested]);
+    await crawl.stop();
+  } finally {
+    uninstall();
+    progress.stop();
+  }
 
   const { counts, elapsedMs } = crawl.progress();
   const fetched = counts.done - before.done;

@@ -18,6 +18,7 @@ import type { z } from 'zod';
 import { connectionFlagValues, openBus } from '../connection.ts';
 import { requireTopics } from '../context.ts';
 import { CliUsageError } from '../errors.ts';
+import { onInterrupt } from '../interrupt.ts';
 import { describeCommand } from '../program-help.ts';
 import { SERVICE_NAMES, type ServiceName } from '../service-schemas.ts';
 
@@ -144,22 +145,19 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
   await role.start();
   ready = true;
 
+  let uninstall = () => {};
   await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+    uninstall = onInterrupt((signal) => {
       log.info({ signal }, 'stopping: finishing work in hand, committing, leaving the group');
       resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    });
   });
   ready = false;
   await role.stop();
   await jobs.close();
   await bus.close();
   await server?.close();
+  uninstall();
   log.info('stopped');
 }
 

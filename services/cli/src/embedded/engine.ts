@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Bus, type BusAdmin, createMemoryBus, type Producer } from '@kraul/bus';
 import { CrawlerWorker, type CrawlerWorkerOptions } from '@kraul/crawler-service';
@@ -15,6 +15,8 @@ import { JobRegistry, kraulTopicSpecs, TopicConsumer } from '@kraul/runtime';
 import type { UrlState } from '@kraul/store';
 import { StrategyWorker } from '@kraul/strategy-service';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
+import { CliUsageError } from '../errors.ts';
+import { publishSeeds } from '../seed-publisher.ts';
 
 export interface EmbeddedCrawlOptions {
   job: Job;
@@ -58,6 +60,7 @@ export class EmbeddedCrawl {
   #out: WriteStream | undefined;
   /** The frontier's counts when it stopped (its stores are closed afterwards). */
   #finalCounts: Record<UrlState, number> | undefined;
+  #stopping = false;
 
   constructor(options: EmbeddedCrawlOptions) {
     this.#options = options;
@@ -66,6 +69,9 @@ export class EmbeddedCrawl {
 
   async start(seeds: readonly string[]): Promise<void> {
     const { job, log, metrics } = this.#options;
+    // Opened before anything starts: a file that cannot be written fails the start with a
+    // message, not the process later with an unhandled stream error.
+    const out = this.#options.outFile === undefined ? undefined : openOutput(this.#options.outFile);
     this.#admin = this.#bus.admin();
     await this.#admin.createTopics(kraulTopicSpecs(PREFIX, this.#options.partitions ?? 4, 1));
     this.#producer = this.#bus.producer({ clientId: 'kraul-run' });
@@ -82,25 +88,12 @@ export class EmbeddedCrawl {
     });
     this.#strategy = new StrategyWorker(shared);
     this.#crawler = new CrawlerWorker({ ...shared, ...this.#options.crawler });
-    if (this.#options.outFile) this.#startOutput(this.#options.outFile);
+    if (out) this.#startOutput(out);
     await this.#frontier.start();
     await this.#strategy.start();
     await this.#crawler.start();
     await this.#pages?.start();
-    if (seeds.length > 0) {
-      await this.#producer.send([
-        {
-          topic: this.#topics.events,
-          key: new URL(seeds[0]!).hostname,
-          value: encodeMessage({
-            type: 'crawl.seeded',
-            job: job.id,
-            urls: seeds.map((url) => ({ url })),
-            source: 'cli',
-          }),
-        },
-      ]);
-    }
+    await publishSeeds(this.#producer, this.#topics, job.id, seeds, 'cli');
   }
 
   progress(): CrawlProgress {
@@ -125,11 +118,15 @@ export class EmbeddedCrawl {
     return (await this.#totalLag()) === 0;
   }
 
-  /** Resolves once the crawl has nothing left to do (checked twice, a moment apart). */
+  /**
+   * Resolves once the crawl has nothing left to do (checked twice, a moment apart), or once
+   * it is being stopped: the roles it polls are closing then.
+   */
   async finished(pollMs = 200): Promise<void> {
     let idleChecks = 0;
     while (idleChecks < 2) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
+      if (this.#stopping) return;
       idleChecks = (await this.isIdle()) ? idleChecks + 1 : 0;
     }
   }
@@ -139,6 +136,7 @@ export class EmbeddedCrawl {
    * and frontier record those reports, then everything closes. Nothing fetched is lost.
    */
   async stop(drainMs = 15_000): Promise<void> {
+    this.#stopping = true;
     await this.#crawler?.stop();
     const deadline = Date.now() + drainMs;
     while (Date.now() < deadline && (await this.#reportsLag()) > 0) {
@@ -186,9 +184,7 @@ export class EmbeddedCrawl {
     return total;
   }
 
-  #startOutput(file: string): void {
-    mkdirSync(dirname(file), { recursive: true });
-    const out = createWriteStream(file, { flags: 'a' });
+  #startOutput(out: WriteStream): void {
     this.#out = out;
     const jobId = this.#options.job.id;
     this.#pages = new TopicConsumer<PageDocument>({
@@ -206,5 +202,20 @@ export class EmbeddedCrawl {
         }
       },
     });
+  }
+}
+
+/** The pages file, created if missing and appended to. */
+function openOutput(file: string): WriteStream {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    return createWriteStream(file, { fd: openSync(file, 'a') });
+  } catch (error) {
+    throw new CliUsageError(
+      'cli.output_unwritable',
+      `--out=${file}: cannot write pages there: ${(error as Error).message}`,
+      { path: file },
+      { cause: error },
+    );
   }
 }
