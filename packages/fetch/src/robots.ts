@@ -64,6 +64,21 @@ export class RobotsCache {
     return this.#entries.size;
   }
 
+  /**
+   * Whether rules for the origin are cached and unexpired, so `get` answers without a request.
+   * A crawler asks this to fetch robots.txt as a request of its own, in the host's politeness slot.
+   */
+  isFresh(origin: string): boolean {
+    let key: string;
+    try {
+      key = httpUrl(origin, origin).origin;
+    } catch {
+      return false;
+    }
+    const cached = this.#entries.get(key);
+    return cached !== undefined && cached.pending === undefined && cached.expiresAt > this.#clock();
+  }
+
   /** The rules for an origin (`https://example.com`), or for the origin of any URL given. */
   get(origin: string): Promise<RobotsRules> {
     let key: string;

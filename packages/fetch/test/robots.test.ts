@@ -132,6 +132,20 @@ describe('RobotsCache', () => {
     expect(robotsRequests()).toBe(2);
   });
 
+  it('says whether an origin is fresh: cached, fetched and not yet expired', async () => {
+    const { server } = await site(() => ({ body: ROBOTS }));
+    let now = 0;
+    const cache = new RobotsCache({ fetcher: fetcher(), ttlMs: 1000, clock: () => now });
+    expect(cache.isFresh(server.origin)).toBe(false);
+    const pending = cache.get(server.origin);
+    expect(cache.isFresh(server.origin)).toBe(false);
+    await pending;
+    expect(cache.isFresh(`${server.origin}/any/page`)).toBe(true);
+    now = 1001;
+    expect(cache.isFresh(server.origin)).toBe(false);
+    expect(cache.isFresh('not a url')).toBe(false);
+  });
+
   it('forgets the least recently used origin beyond maxOrigins', async () => {
     const a = await site(() => ({ body: '' }));
     const b = await site(() => ({ body: '' }));

@@ -67,8 +67,6 @@ class OutOfScopeRedirect extends KraulError {
   }
 }
 
-const MAX_ROBOTS_ORIGINS = 50_000;
-
 /**
  * The crawler role: a member of the crawlers group on the todo topic. It fetches the requests
  * of its partitions politely (per-host queues, delay, robots.txt) under a global cap, and
@@ -88,7 +86,6 @@ export class CrawlerWorker {
   readonly #revoking = new Set<number>();
   readonly #finished = new FinishedOffsets();
   readonly #running = new Map<number, Set<Promise<unknown>>>();
-  readonly #robotsSeen = new Map<string, number>();
   readonly #sitemapsToReport = new Map<string, string[]>();
   readonly #crawlDelays = new Map<string, number>();
   readonly #scopes = new Map<string, JobScope>();
@@ -302,7 +299,7 @@ export class CrawlerWorker {
     const { job, request } = task;
     const { fetcher, robots, addresses } = this.#clients.for(job);
     if (job.settings.politeness.respectRobots) {
-      if (!this.#robotsSeen.has(task.origin)) {
+      if (!robots.isFresh(task.origin)) {
         try {
           await addresses.assertAllowed(new URL(request.url));
         } catch (error) {
@@ -314,7 +311,6 @@ export class CrawlerWorker {
         // robots.txt is a request to the host like any other: fetched in the page's slot, and
         // the host's delay (now with its Crawl-delay) runs before the page itself.
         const rules = await robots.get(task.origin);
-        this.#rememberRobots(task.origin);
         const crawlDelay = rules.crawlDelayMs();
         if (crawlDelay !== undefined) this.#crawlDelays.set(task.host, crawlDelay);
         this.#scheduler.setPoliteness(task.host, this.#politeness(job, task.host));
@@ -453,14 +449,6 @@ export class CrawlerWorker {
       this.#scopes.set(job.id, scope);
     }
     return scope;
-  }
-
-  #rememberRobots(origin: string): void {
-    this.#robotsSeen.set(origin, Date.now());
-    if (this.#robotsSeen.size > MAX_ROBOTS_ORIGINS) {
-      const oldest = this.#robotsSeen.keys().next().value;
-      if (oldest !== undefined) this.#robotsSeen.delete(oldest);
-    }
   }
 
   async #revoke(partitions: TopicPartition[]): Promise<void> {
