@@ -4,19 +4,22 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: every command the report names runs from there. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Runs `node <script> <args>` from the repository root; rejects on a non-zero exit, with its stderr. */
-export function runNodeScript(script: string, args: readonly string[] = []): Promise<string> {
+/**
+ * Runs a command from the repository root, optionally feeding `input` on stdin, and resolves
+ * with its stdout; rejects on a non-zero exit, with its stderr.
+ */
+export function runCommand(command: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(command, args, {
       cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
     child.once('error', reject);
@@ -24,12 +27,16 @@ export function runNodeScript(script: string, args: readonly string[] = []): Pro
       if (code === 0) resolve(stdout);
       else
         reject(
-          new Error(
-            `node ${[script, ...args].join(' ')} failed (code ${code}, signal ${signal}):\n${stderr}`,
-          ),
+          new Error(`${[command, ...args].join(' ')} failed (code ${code}, signal ${signal}):\n${stderr}`),
         );
     });
+    if (input !== undefined) child.stdin!.end(input);
   });
+}
+
+/** Runs `node <script> <args>` from the repository root. */
+export function runNodeScript(script: string, args: readonly string[] = []): Promise<string> {
+  return runCommand(process.execPath, [script, ...args]);
 }
 
 /** The command line a report names for a script. */
