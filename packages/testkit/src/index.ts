@@ -5,4 +5,5 @@ export {
   testBrokers,
   uniqueName,
 } from './kafka.ts';
+export { PythonSetupError, pythonWithInteropPackages, runPython } from './python.ts';
 export * from './site/index.ts';
