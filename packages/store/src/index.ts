@@ -1,3 +1,4 @@
+export * from './data-dir.ts';
 export * from './errors.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export {
