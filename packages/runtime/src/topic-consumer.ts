@@ -11,6 +11,7 @@ import {
   deadLetterFor,
   decodeMessage,
   encodeMessage,
+  KraulError,
   type Message,
   type TopicNames,
   type TopicRole,
@@ -40,9 +41,20 @@ export interface TopicConsumerOptions<M extends Message> {
   log: ConsumerLog;
   /** Handles the valid messages of one partition batch. Every delivery must be completed, now or later. */
   onMessages(deliveries: Delivery<M>[], consumer: TopicConsumer<M>): Promise<void> | void;
+  /**
+   * Prepares the role for new partitions (opens their stores). When it throws, the role cannot
+   * serve them: their records are neither handed to the role nor committed (so whoever owns
+   * them next gets them), and the consumer fails with a PartitionSetupError (see `onFailure`).
+   */
   onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
   /** Called before partitions are given up; finish or drop their work, then the consumer commits what is complete. */
   onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
+  /**
+   * Called once, with the first failure the member cannot go on from (an `onAssigned` that
+   * threw). The role should stop: a member that keeps its partitions without serving them
+   * would hold them from the rest of the group.
+   */
+  onFailure?(error: PartitionSetupError): void;
   /** Called for every record sent to the dead-letter topic. */
   onDeadLetter?(record: BusRecord, error: unknown): void;
   /**
@@ -58,6 +70,27 @@ export interface TopicConsumerOptions<M extends Message> {
 const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
+ * A role could not take partitions it was assigned: its store or partition handler failed to
+ * start. Fatal for the role; the message names the partitions and the cause (with its path).
+ */
+export class PartitionSetupError extends KraulError {
+  constructor(groupId: string, partitions: readonly TopicPartition[], cause: unknown) {
+    const names = partitions.map((tp) => tpKey(tp.topic, tp.partition)).join(', ');
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'runtime.partition_setup_failed',
+      `cannot take partition ${names} (group ${groupId}): ${reason}`,
+      {
+        groupId,
+        partitions: partitions.map((tp) => tpKey(tp.topic, tp.partition)),
+        ...(cause instanceof KraulError ? cause.context : {}),
+      },
+      { cause },
+    );
+  }
+}
+
+/**
  * A group member for one kraul topic: decodes each record, sends what does not decode to
  * the dead-letter topic (and moves on), hands the rest to the role, and commits offsets only
  * up to the lowest record not yet completed — so a crash redelivers, never loses.
@@ -68,6 +101,9 @@ export class TopicConsumer<M extends Message = Message> {
   readonly #consumer: GroupConsumer;
   readonly #tracker = new OffsetTracker();
   readonly #owned = new Map<string, TopicPartition>();
+  /** Assigned partitions the role could not set up: their records are not taken. */
+  readonly #unserved = new Set<string>();
+  #failure: PartitionSetupError | undefined;
   #timer: NodeJS.Timeout | undefined;
   #commitFailures = 0;
   #committing: Promise<void> = Promise.resolve();
@@ -87,7 +123,11 @@ export class TopicConsumer<M extends Message = Message> {
     await this.#consumer.start({
       onAssigned: async (partitions) => {
         for (const tp of partitions) this.#owned.set(tpKey(tp.topic, tp.partition), tp);
-        await this.#options.onAssigned?.(partitions);
+        try {
+          await this.#options.onAssigned?.(partitions);
+        } catch (error) {
+          this.#refuse(partitions, error);
+        }
       },
       onRevoked: async (partitions) => {
         try {
@@ -100,10 +140,12 @@ export class TopicConsumer<M extends Message = Message> {
           for (const tp of partitions) {
             this.#tracker.drop(tp);
             this.#owned.delete(tpKey(tp.topic, tp.partition));
+            this.#unserved.delete(tpKey(tp.topic, tp.partition));
           }
         }
       },
       onBatch: async (batch) => {
+        if (this.#unserved.has(tpKey(batch.topic, batch.partition))) return;
         const deliveries: Delivery<M>[] = [];
         for (const record of batch.records) {
           this.#tracker.track(record, record.offset);
@@ -119,6 +161,25 @@ export class TopicConsumer<M extends Message = Message> {
         if (deliveries.length > 0) await this.#options.onMessages(deliveries, this);
       },
     });
+  }
+
+  /** The failure the member cannot go on from, if one happened. */
+  get failure(): PartitionSetupError | undefined {
+    return this.#failure;
+  }
+
+  /** Partitions whose setup failed: never handed to the role, never committed, paused. */
+  #refuse(partitions: TopicPartition[], cause: unknown): void {
+    for (const tp of partitions) {
+      this.#owned.delete(tpKey(tp.topic, tp.partition));
+      this.#unserved.add(tpKey(tp.topic, tp.partition));
+    }
+    this.#consumer.pause(partitions);
+    const error = new PartitionSetupError(this.groupId, partitions, cause);
+    this.#options.log.error({ err: error, group: this.groupId }, 'partitions could not be set up');
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#options.onFailure?.(error);
   }
 
   /** Marks a delivery fully handled; its offset becomes committable once all before it are. */

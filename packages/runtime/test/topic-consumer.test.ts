@@ -1,7 +1,13 @@
 import { type BusError, createMemoryBus, type MemoryBus, type Producer } from '@kraul/bus';
-import { encodeMessage, type Message, type TopicNames, topicNames } from '@kraul/protocol';
+import { encodeMessage, KraulError, type Message, type TopicNames, topicNames } from '@kraul/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ConsumerLog, type Delivery, kraulTopicSpecs, TopicConsumer } from '../src/index.ts';
+import {
+  type ConsumerLog,
+  type Delivery,
+  kraulTopicSpecs,
+  PartitionSetupError,
+  TopicConsumer,
+} from '../src/index.ts';
 
 const PREFIX = 'tc';
 const GROUP = 'tc-strategy';
@@ -169,5 +175,48 @@ describe('TopicConsumer', () => {
     }
     expect(refusals).toBe(0);
     expect(lines.filter((line) => line.message === 'commit failed; retrying')).toHaveLength(1);
+  });
+
+  it('fails with a typed error when the role cannot set up its partitions, and takes none of their records', async () => {
+    await producer.send([
+      { topic: topics.events, key: null, partition: 0, value: seeded('https://a.example/') },
+      { topic: topics.events, key: null, partition: 1, value: seeded('https://b.example/') },
+    ]);
+    const received: Delivery[] = [];
+    const failures: PartitionSetupError[] = [];
+    const broken = consumer(received, {
+      onAssigned: () => {
+        throw new KraulError(
+          'store.open_failed',
+          'cannot open /data/frontier-0.sqlite: file is not a database',
+          {
+            partition: 0,
+            path: '/data/frontier-0.sqlite',
+          },
+        );
+      },
+      onFailure: (error) => failures.push(error),
+    });
+    await broken.start();
+    await until(() => failures.length === 1);
+    const [failure] = failures;
+    expect(failure).toBeInstanceOf(PartitionSetupError);
+    expect(failure!.message).toBe(
+      `cannot take partition ${topics.events}:0, ${topics.events}:1 (group ${GROUP}): cannot open /data/frontier-0.sqlite: file is not a database`,
+    );
+    expect(failure!.context).toMatchObject({ groupId: GROUP, path: '/data/frontier-0.sqlite' });
+    expect(broken.failure).toBe(failure);
+    // Reported by the consumer itself, not as an anonymous handler warning of the bus.
+    expect(handlerErrors).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received).toEqual([]);
+    await broken.commit();
+    expect(await committed(0)).toBe(-1);
+
+    // Once the failed member leaves, the next owner gets every record from the start.
+    await broken.close();
+    const next: Delivery[] = [];
+    await consumer(next).start();
+    await until(() => next.length === 2);
   });
 });

@@ -8,8 +8,15 @@ import {
   type TopicNames,
   topicNames,
 } from '@kraul/protocol';
-import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
-import { type FrontierShardStore, openSqliteShardStore, type UrlState } from '@kraul/store';
+import { type Delivery, type JobRegistry, type PartitionSetupError, TopicConsumer } from '@kraul/runtime';
+import {
+  claimDataDir,
+  type FrontierShardStore,
+  openSqliteShardStore,
+  StoreError,
+  shardFileName,
+  type UrlState,
+} from '@kraul/store';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { emptyStats, FrontierShard, fetchRequestOf } from './shard.ts';
@@ -21,7 +28,11 @@ export interface FrontierWorkerOptions {
   metrics: MetricsRegistry;
   /** Topic and group prefix. Default: 'kraul'. */
   prefix?: string;
-  /** Folder of the shard databases (one sqlite file per partition). */
+  /**
+   * Folder of the shard databases (one sqlite file per partition). Claimed at start: created
+   * when missing, marked with a manifest of the prefix, refused when it holds anything kraul
+   * did not write or the state of another prefix (claimDataDir in @kraul/store).
+   */
   dataDir: string;
   /** Opens a shard's store; default: a sqlite file in dataDir. */
   openStore?: (partition: number) => FrontierShardStore;
@@ -66,9 +77,16 @@ export class FrontierWorker {
   #wake: (() => void) | undefined;
   /** Jobs whose wait ran out: their decisions are skipped at once until the job shows up. */
   readonly #unknownJobs = new Set<string>();
+  #failure: PartitionSetupError | undefined;
+  #onFailure: ((error: PartitionSetupError) => void) | undefined;
+  /** Settles with the failure that stops the role: partitions it was assigned and cannot serve. */
+  readonly failed: Promise<PartitionSetupError>;
 
   constructor(options: FrontierWorkerOptions) {
     this.#options = options;
+    this.failed = new Promise((resolve) => {
+      this.#onFailure = resolve;
+    });
     const prefix = options.prefix ?? 'kraul';
     this.#topics = topicNames(prefix);
     this.#crawlersGroup = groupId(prefix, 'crawlers');
@@ -98,6 +116,10 @@ export class FrontierWorker {
       onMessages: (deliveries, consumer) => this.#apply(deliveries, consumer),
       onAssigned: (partitions) => this.#open(partitions),
       onRevoked: (partitions) => this.#close(partitions),
+      onFailure: (error) => {
+        this.#failure ??= error;
+        this.#onFailure?.(error);
+      },
       onDeadLetter: () => this.#metrics.deadLetters.inc(),
     });
     options.jobs.onChange((job) => {
@@ -107,6 +129,9 @@ export class FrontierWorker {
   }
 
   async start(): Promise<void> {
+    if (this.#options.openStore === undefined) {
+      claimDataDir(this.#options.dataDir, { prefix: this.#options.prefix ?? 'kraul' });
+    }
     this.#admin = this.#options.bus.admin();
     await this.#consumer.start();
     this.#feeding = this.#feedLoop();
@@ -132,29 +157,56 @@ export class FrontierWorker {
     return total;
   }
 
+  /** Set once the role cannot go on (a shard that would not open); its host should stop it. */
+  get failure(): PartitionSetupError | undefined {
+    return this.#failure;
+  }
+
   ownedPartitions(): number[] {
     return [...this.#shards.keys()].sort((a, b) => a - b);
   }
 
   #open(partitions: TopicPartition[]): void {
     const now = Date.now();
-    for (const { partition } of partitions) {
-      const store =
-        this.#options.openStore?.(partition) ??
-        openSqliteShardStore({
-          path: join(this.#options.dataDir, `frontier-${partition}.sqlite`),
-          partition,
-        });
-      const shard = new FrontierShard(store, this.#options.retry ?? DEFAULT_RETRY_POLICY);
-      if (this.#options.releaseLeasesOnOpen) {
-        const released = shard.releaseAllLeases(now);
-        if (released > 0)
-          this.#options.log.info({ partition, released }, 'leases of a previous run sent again');
+    try {
+      for (const { partition } of partitions) this.#openShard(partition, now);
+    } catch (error) {
+      // All or nothing: the consumer takes none of these partitions' records now.
+      for (const { partition } of partitions) {
+        this.#shards.get(partition)?.store.close();
+        this.#shards.delete(partition);
       }
-      this.#shards.set(partition, shard);
+      throw error;
+    } finally {
+      this.#metrics.shards.set(this.#shards.size);
     }
-    this.#metrics.shards.set(this.#shards.size);
     this.#wake?.();
+  }
+
+  #openShard(partition: number, now: number): void {
+    const store = this.#options.openStore?.(partition) ?? this.#openSqlite(partition);
+    const shard = new FrontierShard(store, this.#options.retry ?? DEFAULT_RETRY_POLICY);
+    this.#shards.set(partition, shard);
+    if (this.#options.releaseLeasesOnOpen) {
+      const released = shard.releaseAllLeases(now);
+      if (released > 0)
+        this.#options.log.info({ partition, released }, 'leases of a previous run sent again');
+    }
+  }
+
+  #openSqlite(partition: number): FrontierShardStore {
+    const path = join(this.#options.dataDir, shardFileName(partition));
+    try {
+      return openSqliteShardStore({ path, partition });
+    } catch (error) {
+      if (error instanceof StoreError && error.context['path'] !== undefined) throw error;
+      throw new StoreError(
+        'store.open_failed',
+        `cannot open the shard store of partition ${partition} at ${path}: ${(error as Error).message}`,
+        { partition, path },
+        { cause: error },
+      );
+    }
   }
 
   #close(partitions: TopicPartition[]): void {
