@@ -79,7 +79,7 @@ export class PartitionSetupError extends KraulError {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(
       'runtime.partition_setup_failed',
-      `cannot take partition ${names} (group ${groupId}): ${reason}`,
+      `${reason} (group ${groupId} could not take ${names})`,
       {
         groupId,
         partitions: partitions.map((tp) => tpKey(tp.topic, tp.partition)),
@@ -176,7 +176,9 @@ export class TopicConsumer<M extends Message = Message> {
     }
     this.#consumer.pause(partitions);
     const error = new PartitionSetupError(this.groupId, partitions, cause);
-    this.#options.log.error({ err: error, group: this.groupId }, 'partitions could not be set up');
+    // A role that handles its failure reports it (and stops); otherwise it is logged here.
+    if (this.#failure !== undefined || this.#options.onFailure === undefined)
+      this.#options.log.error({ err: error, group: this.groupId }, 'partitions could not be set up');
     if (this.#failure !== undefined) return;
     this.#failure = error;
     this.#options.onFailure?.(error);

@@ -202,7 +202,7 @@ describe('TopicConsumer', () => {
     const [failure] = failures;
     expect(failure).toBeInstanceOf(PartitionSetupError);
     expect(failure!.message).toBe(
-      `cannot take partition ${topics.events}:0, ${topics.events}:1 (group ${GROUP}): cannot open /data/frontier-0.sqlite: file is not a database`,
+      `cannot open /data/frontier-0.sqlite: file is not a database (group ${GROUP} could not take ${topics.events}:0, ${topics.events}:1)`,
     );
     expect(failure!.context).toMatchObject({ groupId: GROUP, path: '/data/frontier-0.sqlite' });
     expect(broken.failure).toBe(failure);

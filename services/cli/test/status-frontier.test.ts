@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteShardStore } from '@kraul/store';
+import { claimDataDir, openSqliteShardStore } from '@kraul/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { frontierCounts } from '../src/commands/status.ts';
 
@@ -57,5 +57,23 @@ describe('kraul status --data-dir', () => {
 
   it('names a data dir it cannot read', () => {
     expect(() => frontierCounts(join(shardDir(), 'missing'))).toThrow(/--data-dir=.*missing/);
+  });
+
+  it('reads only a kraul state folder of its prefix, and writes nothing into one it refuses', () => {
+    const empty = shardDir();
+    expect(() => frontierCounts(empty)).toThrow(`--data-dir=${empty}: no kraul state here`);
+    expect(readdirSync(empty)).toEqual([]);
+
+    const foreign = shardDir();
+    writeFileSync(join(foreign, 'frontier-0.sqlite.bak'), 'old');
+    mkdirSync(join(foreign, 'misc'));
+    expect(() => frontierCounts(foreign)).toThrow(
+      /files kraul did not write \(frontier-0\.sqlite\.bak, misc\)/,
+    );
+
+    const other = shardDir();
+    claimDataDir(other, { prefix: 'acme' });
+    expect(() => frontierCounts(other, undefined, 'kraul')).toThrow('topic prefix "acme", not "kraul"');
+    expect(frontierCounts(other, undefined, 'acme').shards).toBe(0);
   });
 });

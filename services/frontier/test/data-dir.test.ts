@@ -73,7 +73,7 @@ describe('FrontierWorker data folder', () => {
     await role.start();
     const failure = await role.failed;
     expect(failure).toBeInstanceOf(PartitionSetupError);
-    expect(failure.message).toContain(`cannot take partition ${cluster.topics.schedule}:0`);
+    expect(failure.message).toContain(`could not take ${cluster.topics.schedule}:0`);
     expect(failure.message).toContain(
       `cannot open the shard store of partition 2 at ${join(dir.path, 'frontier-2.sqlite')}`,
     );

@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DataDirError } from '@kraul/store';
 import {
   createLogger,
   createMetricsRegistry,
@@ -55,7 +55,6 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   const seeds = job.seeds;
   const concurrency = positiveInt(options.concurrency, '--concurrency', 32);
   const dataDir = resolve(options.dataDir ?? `.kraul/${id}`);
-  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
 
   const globals = command.optsWithGlobals();
   const log = createLogger({
@@ -66,6 +65,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   const crawl = new EmbeddedCrawl({
     job,
     dataDir,
+    ...(options.fresh ? { fresh: true } : {}),
     log,
     metrics: createMetricsRegistry(),
     ...(options.out ? { outFile: resolve(options.out) } : {}),
@@ -74,7 +74,15 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     frontier: { retry: { baseMs: 5_000, maxMs: 60_000 }, feedIntervalMs: 100 },
   });
 
-  await crawl.start(seeds);
+  try {
+    await crawl.start(seeds);
+  } catch (error) {
+    // A folder that is not this job's state (a file, someone's documents, another job) is a
+    // bad --data-dir: exit 2 with the one line that says why; nothing in it was touched.
+    if (error instanceof DataDirError)
+      throw new CliUsageError(error.code, error.message, error.context, { cause: error });
+    throw error;
+  }
   const before = crawl.progress().counts;
   if (before.done > 0) {
     process.stderr.write(
@@ -109,7 +117,11 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     });
   });
   try {
-    await Promise.race([crawl.finished(), stopRequested]);
+    await Promise.race([crawl.finished(), stopRequested]).catch(async (error: unknown) => {
+      // A role that failed (a shard that will not open): stop the rest, then report it.
+      await crawl.stop();
+      throw error;
+    });
     await crawl.stop();
   } finally {
     uninstall();
@@ -136,11 +148,17 @@ export function registerRun(program: Command): void {
     )
     .argument('<url...>', 'seed URLs; their hosts (or registrable domains, per --scope) bound the crawl')
     .option('--job <id>', "job id; also names the state folder (default: the first seed's host)")
-    .option('--data-dir <dir>', 'folder of the crawl state (default: .kraul/<job>)')
+    .option(
+      '--data-dir <dir>',
+      'folder of the crawl state (default: .kraul/<job>); must be empty, missing, or one kraul made for this job',
+    )
     .option('--out <file>', 'append every page to this file as JSON lines (implies --output text)')
     .option('--concurrency <n>', 'fetches at once over all hosts (default: 32)')
     .option('--user-agent <text>', `User-Agent header (default: ${DEFAULT_USER_AGENT})`)
-    .option('--fresh', 'forget the saved state of this job and start over')
+    .option(
+      '--fresh',
+      "start over: delete this job's saved state (only the files kraul wrote in --data-dir; a folder holding anything else is refused)",
+    )
     .option('--no-progress', 'do not print the progress line');
   addJobSettingOptions(command);
   describeCommand(command, {

@@ -4,6 +4,7 @@ import { type CrawlerConfig, CrawlerWorker, crawlerConfigSchema } from '@kraul/c
 import { type FrontierConfig, FrontierWorker, frontierConfigSchema } from '@kraul/frontier-service';
 import { topicNames } from '@kraul/protocol';
 import { JobRegistry } from '@kraul/runtime';
+import { DataDirError } from '@kraul/store';
 import { type StrategyConfig, StrategyWorker, strategyConfigSchema } from '@kraul/strategy-service';
 import {
   createLogger,
@@ -32,6 +33,9 @@ const SCHEMAS: Readonly<Record<ServiceName, z.ZodObject>> = {
 interface Role {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Settles when the role cannot go on (a store that will not open): the process stops. */
+  readonly failed?: Promise<Error>;
+  readonly failure?: Error | undefined;
 }
 
 interface ServiceContext {
@@ -138,26 +142,44 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
       host: config.metricsHost,
       port: config.metricsPort,
       registry: metrics,
-      health: () => ({ ready, checks: { group: { ok: ready } } }),
+      // Never ready once the role has failed, in the moment before the process is gone.
+      health: () => {
+        const ok = ready && role.failure === undefined;
+        return { ready: ok, checks: { group: { ok } } };
+      },
     });
     log.info({ url: server.url }, 'metrics and health endpoints listening');
   }
-  await role.start();
+  try {
+    await role.start();
+  } catch (error) {
+    await jobs.close();
+    await bus.close();
+    await server?.close();
+    // A data folder kraul may not use is a bad --data-dir / KRAUL_DATA_DIR: exit 2, one line.
+    if (error instanceof DataDirError)
+      throw new CliUsageError(error.code, error.message, error.context, { cause: error });
+    throw error;
+  }
   ready = true;
 
   let uninstall = () => {};
-  await new Promise<void>((resolve) => {
+  const failure = await new Promise<Error | undefined>((resolve) => {
     uninstall = onInterrupt((signal) => {
       log.info({ signal }, 'stopping: finishing work in hand, committing, leaving the group');
-      resolve();
+      resolve(undefined);
     });
+    role.failed?.then(resolve);
   });
   ready = false;
+  if (failure) log.error({ err: failure }, 'stopping: the role cannot go on');
   await role.stop();
   await jobs.close();
   await bus.close();
   await server?.close();
   uninstall();
+  // The process exits non-zero with the failure's one line (partition, path, cause).
+  if (failure) throw failure;
   log.info('stopped');
 }
 

@@ -1,8 +1,14 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BusAdmin, PartitionLag } from '@kraul/bus';
 import { type GroupRole, groupId, type Job, jobId, type TopicRole } from '@kraul/protocol';
-import { type HostCount, openSqliteShardStore, URL_STATES, type UrlState } from '@kraul/store';
+import {
+  DataDirError,
+  type HostCount,
+  inspectDataDir,
+  openSqliteShardStore,
+  URL_STATES,
+  type UrlState,
+} from '@kraul/store';
 import type { Command } from 'commander';
 import {
   type CommandContext,
@@ -76,25 +82,26 @@ function jobLines(job: Job): string {
   ].join('\n');
 }
 
-/** URL counts per state and the hosts with the longest queues, read from a frontier's shard files. */
+/**
+ * URL counts per state and the hosts with the longest queues, read from a frontier's shard
+ * files. Only a kraul state folder of `prefix` is read (a missing, empty or foreign folder, or
+ * one of another prefix, is a usage error); one of an older kraul without a manifest is read as it is.
+ */
 export function frontierCounts(
   dataDir: string,
   job?: string,
+  prefix = 'kraul',
 ): { shards: number; counts: Record<UrlState, number>; topHosts: HostCount[] } {
-  let files: string[];
+  let files: { name: string; partition: number }[];
   try {
-    files = readdirSync(dataDir).filter((name) => /^frontier-\d+\.sqlite$/.test(name));
+    files = inspectDataDir(dataDir, { prefix }).shardFiles;
   } catch (error) {
-    throw new CliUsageError(
-      'cli.data_dir_unreadable',
-      `--data-dir=${dataDir}: ${(error as Error).message}`,
-      {},
-    );
+    if (!(error instanceof DataDirError)) throw error;
+    throw new CliUsageError(error.code, error.message, error.context, { cause: error });
   }
   const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
   const hosts: HostCount[] = [];
-  for (const file of files) {
-    const partition = Number(/\d+/.exec(file)![0]);
+  for (const { name: file, partition } of files) {
     const store = openSqliteShardStore({ path: join(dataDir, file), partition });
     try {
       const shard = store.counts(job);
@@ -108,8 +115,8 @@ export function frontierCounts(
   return { shards: files.length, counts, topHosts: hosts.slice(0, 10) };
 }
 
-function frontierLines(dataDir: string, job: string | undefined): string {
-  const { shards, counts, topHosts } = frontierCounts(dataDir, job);
+function frontierLines(dataDir: string, job: string | undefined, prefix: string): string {
+  const { shards, counts, topHosts } = frontierCounts(dataDir, job, prefix);
   const states = URL_STATES.map((state) => `${state} ${counts[state]}`).join(', ');
   const lines = [
     `frontier (${plural(shards, 'shard')} in ${dataDir}${job ? `, job ${job}` : ''}): ${states}`,
@@ -130,6 +137,9 @@ async function status(options: { job?: string; dataDir?: string }, command: Comm
   if (options.job !== undefined && !jobId.safeParse(options.job).success) {
     throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: not a valid job id`, {});
   }
+  // Read first: a --data-dir that is not a frontier folder of this prefix fails before any connection.
+  const frontier =
+    options.dataDir === undefined ? undefined : frontierLines(options.dataDir, options.job, context.prefix);
   await withBus(context, async (bus) => {
     const { summaries, deadLetters } = await withAdmin(bus, async (admin) => {
       const { topics } = context;
@@ -164,7 +174,7 @@ async function status(options: { job?: string; dataDir?: string }, command: Comm
     ]);
     process.stdout.write(formatTable(['GROUP', 'TOPIC', 'LAG', 'COMMITTED', 'PARTITIONS WITH LAG'], rows));
     process.stdout.write(`dead letters: ${plural(deadLetters, 'record')} on ${context.topics.dlq}\n`);
-    if (options.dataDir !== undefined) process.stdout.write(frontierLines(options.dataDir, options.job));
+    if (frontier !== undefined) process.stdout.write(frontier);
     if (summaries.some((summary) => summary.committedPartitions === 0)) {
       process.stdout.write(
         '(COMMITTED none: the group has not committed yet, so its lag counts every record still on the topic)\n',
@@ -182,7 +192,7 @@ export function registerStatus(program: Command): void {
     .option('--job <id>', "also show this job's state and settings")
     .option(
       '--data-dir <dir>',
-      "also count URLs per state and show the longest host queues, from a frontier's shard files",
+      "also count URLs per state and show the longest host queues, from a frontier's shard files (read only; a folder without kraul's manifest or of another prefix is refused)",
     )
     .action(status);
   describeCommand(command, {

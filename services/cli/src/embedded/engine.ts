@@ -12,7 +12,7 @@ import {
   topicNames,
 } from '@kraul/protocol';
 import { JobRegistry, kraulTopicSpecs, TopicConsumer } from '@kraul/runtime';
-import type { UrlState } from '@kraul/store';
+import { claimDataDir, type UrlState } from '@kraul/store';
 import { StrategyWorker } from '@kraul/strategy-service';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { CliUsageError } from '../errors.ts';
@@ -22,6 +22,8 @@ export interface EmbeddedCrawlOptions {
   job: Job;
   /** Folder of the crawl's state (the frontier's sqlite files): a stopped crawl resumes from it. */
   dataDir: string;
+  /** Delete the state of a previous run first: kraul's own files in dataDir, nothing else. */
+  fresh?: boolean;
   log: Logger;
   metrics: MetricsRegistry;
   /** Partitions of the in-process topics. Default: 4. */
@@ -67,8 +69,18 @@ export class EmbeddedCrawl {
     this.#bus = createMemoryBus();
   }
 
+  /**
+   * Starts every role and seeds the job. Throws a DataDirError, having changed nothing, when
+   * dataDir is not this job's state folder, and the frontier's failure when a shard will not open.
+   */
   async start(seeds: readonly string[]): Promise<void> {
     const { job, log, metrics } = this.#options;
+    // First of all: a folder kraul may not use is refused before anything is written to it.
+    claimDataDir(this.#options.dataDir, {
+      prefix: PREFIX,
+      job: job.id,
+      ...(this.#options.fresh ? { fresh: true } : {}),
+    });
     // Opened before anything starts: a file that cannot be written fails the start with a
     // message, not the process later with an unhandled stream error.
     const out = this.#options.outFile === undefined ? undefined : openOutput(this.#options.outFile);
@@ -90,6 +102,13 @@ export class EmbeddedCrawl {
     this.#crawler = new CrawlerWorker({ ...shared, ...this.#options.crawler });
     if (out) this.#startOutput(out);
     await this.#frontier.start();
+    // The in-memory group assigns every partition before start() returns: a shard that did
+    // not open has failed the frontier by now.
+    if (this.#frontier.failure) {
+      const failure = this.#frontier.failure;
+      await this.#abortStart();
+      throw failure;
+    }
     await this.#strategy.start();
     await this.#crawler.start();
     await this.#pages?.start();
@@ -127,6 +146,9 @@ export class EmbeddedCrawl {
     while (idleChecks < 2) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       if (this.#stopping) return;
+      // A role that failed makes the crawl fail, rather than wait forever or finish with nothing done.
+      const failure = this.#frontier?.failure;
+      if (failure) throw failure;
       idleChecks = (await this.isIdle()) ? idleChecks + 1 : 0;
     }
   }
@@ -146,6 +168,17 @@ export class EmbeddedCrawl {
     this.#finalCounts = this.#frontier?.counts(this.#options.job.id);
     await this.#frontier?.stop();
     await this.#pages?.close();
+    await this.#jobs?.close();
+    await this.#producer?.close();
+    await this.#admin?.close();
+    await this.#bus.close();
+    if (this.#out) await new Promise<void>((resolve) => this.#out!.end(resolve));
+  }
+
+  /** Closes what start() opened before it failed; the other roles never started. */
+  async #abortStart(): Promise<void> {
+    this.#stopping = true;
+    await this.#frontier?.stop();
     await this.#jobs?.close();
     await this.#producer?.close();
     await this.#admin?.close();
