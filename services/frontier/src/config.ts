@@ -9,7 +9,7 @@ export const frontierConfigSchema = z.object({
     .string()
     .min(1)
     .default('./data/frontier')
-    .describe('Folder of the shard databases, one sqlite file per partition'),
+    .describe("Folder of the shard databases, one sqlite file per partition; empty or kraul's own"),
   lowWaterMark: z
     .int()
     .min(1)
