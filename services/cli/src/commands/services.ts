@@ -153,9 +153,10 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
   try {
     await role.start();
   } catch (error) {
-    await jobs.close();
-    await bus.close();
-    await server?.close();
+    // Closed quietly: the start's own error is the one to report.
+    await jobs.close().catch(() => {});
+    await bus.close().catch(() => {});
+    await server?.close().catch(() => {});
     // A data folder kraul may not use is a bad --data-dir / KRAUL_DATA_DIR: exit 2, one line.
     if (error instanceof DataDirError)
       throw new CliUsageError(error.code, error.message, error.context, { cause: error });

@@ -161,7 +161,8 @@ export class EmbeddedCrawl {
     this.#stopping = true;
     await this.#crawler?.stop();
     const deadline = Date.now() + drainMs;
-    while (Date.now() < deadline && (await this.#reportsLag()) > 0) {
+    // A failed frontier takes nothing more: there is no lag to wait out.
+    while (Date.now() < deadline && !this.#frontier?.failure && (await this.#reportsLag()) > 0) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await this.#strategy?.stop();
