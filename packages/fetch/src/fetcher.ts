@@ -223,8 +223,8 @@ export class HttpFetcher {
   #checkLiteralAddress(url: URL, requestedUrl: string): void {
     const literal = ipLiteralOf(url.hostname);
     if (literal === undefined) return;
-    const range = this.#policy.refusedRange(literal);
-    if (range !== undefined) throw new UnsafeAddressError(requestedUrl, url.hostname, literal, range);
+    const refusal = this.#policy.refusal(literal);
+    if (refusal !== undefined) throw new UnsafeAddressError(requestedUrl, url.hostname, literal, refusal);
   }
 
   #send(
