@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_URL_LENGTH, type NormalizeOptions, normalizeUrl, tryNormalizeUrl } from '@kraul/url';
-import type { ExtractedLink, ExtractedPage, ExtractOptions, LinkTag, MetaRobots } from './types.ts';
+import { parseRobotsMeta } from './robots-directives.ts';
+import type { ExtractedLink, ExtractedPage, ExtractOptions, LinkTag } from './types.ts';
 
 /** A link as found in the markup, before resolution: what both extractors record. */
 export interface RawLink {
@@ -11,12 +12,21 @@ export interface RawLink {
   text: string;
 }
 
+/**
+ * Whether a `<meta name>` carries robots directives for this crawler: `robots`, or its product
+ * token (`robotsName`, lower-cased), compared as HTML does, without surrounding spaces or case.
+ */
+export function isRobotsMetaName(name: string, robotsName: string | undefined): boolean {
+  const normal = name.trim().toLowerCase();
+  return normal === 'robots' || (robotsName !== undefined && robotsName !== '' && normal === robotsName);
+}
+
 /** What an extractor records while walking a page, in document order. */
 export interface RawPage {
   title: string | undefined;
   /** href of the first `<base>` that has one. */
   baseHref: string | undefined;
-  /** `content` of each `<meta name="robots">`. */
+  /** `content` of each `<meta name="robots">` and `<meta name="<robotsToken>">`. */
   robots: string[];
   links: RawLink[];
 }
@@ -68,22 +78,6 @@ function isPageLink(rel: readonly string[], hreflang: string | undefined): boole
     rel.includes('prev') ||
     (hreflang !== undefined && rel.includes('alternate'))
   );
-}
-
-function parseMetaRobots(contents: readonly string[]): MetaRobots {
-  const robots = { noindex: false, nofollow: false };
-  for (const content of contents) {
-    // Commas per the robots meta specification; spaces too, because pages write `noindex nofollow`.
-    for (const token of content.toLowerCase().split(/[\s,]+/)) {
-      if (token === 'noindex') robots.noindex = true;
-      else if (token === 'nofollow') robots.nofollow = true;
-      else if (token === 'none') {
-        robots.noindex = true;
-        robots.nofollow = true;
-      }
-    }
-  }
-  return robots;
 }
 
 /** The document base URL: the first `<base href>` resolved against the page, if it is http(s). */
@@ -165,7 +159,7 @@ export function assemblePage(raw: RawPage, pageUrl: string, options: ExtractOpti
 
   const result: ExtractedPage = {
     links,
-    metaRobots: parseMetaRobots(raw.robots),
+    metaRobots: parseRobotsMeta(raw.robots),
     skipped,
     truncatedLinks,
   };

@@ -3,6 +3,14 @@ export { type DecodedHtml, type DecodeOptions, decodeHtml } from './decode.ts';
 export { type LoadDocumentOptions, loadDocument } from './document.ts';
 export { extractLinks } from './links.ts';
 export { extractLinksWithCheerio } from './links-cheerio.ts';
+export {
+  combineRobotsDirectives,
+  noRobotsDirectives,
+  parseRobotsHeader,
+  parseRobotsMeta,
+  type RobotsDirective,
+  type RobotsDirectives,
+} from './robots-directives.ts';
 export { extractSitemap, type SitemapEntries, type SitemapOptions } from './sitemap.ts';
 export { DEFAULT_MAX_TEXT_CHARS, extractText } from './text.ts';
 export type {

@@ -3,6 +3,7 @@ import {
   assemblePage,
   DEFAULT_MAX_ANCHOR_TEXT_CHARS,
   DEFAULT_MAX_TITLE_CHARS,
+  isRobotsMetaName,
   type RawLink,
   type RawPage,
 } from './assemble.ts';
@@ -70,8 +71,9 @@ export function extractLinksWithCheerio(
     page.title = collapsedText(title, new TextBuilder(options.maxTitleChars ?? DEFAULT_MAX_TITLE_CHARS));
   }
 
+  const robotsName = options.robotsToken?.trim().toLowerCase();
   for (const meta of $('meta[name][content]').toArray()) {
-    if (!insideTemplate(meta) && meta.attribs['name']!.trim().toLowerCase() === 'robots') {
+    if (!insideTemplate(meta) && isRobotsMetaName(meta.attribs['name']!, robotsName)) {
       page.robots.push(meta.attribs['content']!);
     }
   }

@@ -2,6 +2,7 @@ import {
   assemblePage,
   DEFAULT_MAX_ANCHOR_TEXT_CHARS,
   DEFAULT_MAX_TITLE_CHARS,
+  isRobotsMetaName,
   type RawLink,
   type RawPage,
 } from './assemble.ts';
@@ -82,8 +83,17 @@ class LinkHandler extends TokenHandler {
   private readonly titleText: TextBuilder;
   private readonly scratch: TextBuilder;
 
-  constructor(html: string, maxAnchorTextChars: number, maxTitleChars: number) {
+  /** The crawler's product token, lower-cased: `<meta name>` read as well as `robots`. */
+  private readonly robotsName: string | undefined;
+
+  constructor(
+    html: string,
+    maxAnchorTextChars: number,
+    maxTitleChars: number,
+    robotsName: string | undefined,
+  ) {
     super(html);
+    this.robotsName = robotsName;
     this.anchorText = new TextBuilder(maxAnchorTextChars);
     this.scratch = new TextBuilder(maxAnchorTextChars);
     this.titleText = new TextBuilder(maxTitleChars);
@@ -164,7 +174,7 @@ class LinkHandler extends TokenHandler {
       case META: {
         const name = values[NAME];
         const content = values[CONTENT];
-        if (name !== undefined && content !== undefined && name.trim().toLowerCase() === 'robots') {
+        if (name !== undefined && content !== undefined && isRobotsMetaName(name, this.robotsName)) {
           this.page.robots.push(content);
         }
         return;
@@ -252,6 +262,7 @@ export function extractLinks(
     html,
     options.maxAnchorTextChars ?? DEFAULT_MAX_ANCHOR_TEXT_CHARS,
     options.maxTitleChars ?? DEFAULT_MAX_TITLE_CHARS,
+    options.robotsToken?.trim().toLowerCase(),
   );
   return assemblePage(handler.run(), pageUrl, options);
 }

@@ -1,4 +1,5 @@
 import type { NormalizeOptions } from '@kraul/url';
+import type { RobotsDirectives } from './robots-directives.ts';
 
 /** The element a link came from. */
 export type LinkTag = 'a' | 'area' | 'link';
@@ -24,10 +25,8 @@ export interface ExtractedLink {
   hreflang?: string;
 }
 
-export interface MetaRobots {
-  noindex: boolean;
-  nofollow: boolean;
-}
+/** The robots directives a page's `<meta>` tags set. */
+export type MetaRobots = RobotsDirectives;
 
 export interface ExtractedPage {
   /** Text of the first `<title>`, whitespace-collapsed and capped; absent when missing or blank. */
@@ -38,7 +37,10 @@ export interface ExtractedPage {
   canonical?: string;
   /** The first `<base href>`, resolved against the page URL, when it is an http(s) URL. */
   base?: string;
-  /** From `<meta name="robots">` (several such tags combine); other names such as `googlebot` are ignored. */
+  /**
+   * From `<meta name="robots">` and `<meta name="<robotsToken>">` (several such tags combine);
+   * other names such as `googlebot` are ignored.
+   */
   metaRobots: MetaRobots;
   /** href values that did not give a crawlable URL: unparsable, too long, or not http(s) (`javascript:`, `mailto:`, `data:`...). */
   skipped: number;
@@ -67,6 +69,12 @@ export interface ExtractOptions {
    * @default DEFAULT_MAX_URL_LENGTH of `@kraul/url` (2048)
    */
   maxUrlLength?: number;
+  /**
+   * The crawler's product token (as matched against robots.txt groups): `<meta name="<token>">`
+   * is read as well as `<meta name="robots">`, case-insensitively.
+   * @default none (only `robots`)
+   */
+  robotsToken?: string;
   /**
    * Query normalisation applied to every link, as in `tryNormalizeUrl` (set once per job).
    * @default {} (query order kept, no parameter stripped)

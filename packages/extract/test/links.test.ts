@@ -1,6 +1,11 @@
 import { KraulError } from '@kraul/protocol';
 import { describe, expect, it } from 'vitest';
-import { type ExtractedLink, extractLinks } from '../src/index.ts';
+import {
+  type ExtractedLink,
+  extractLinks,
+  extractLinksWithCheerio,
+  noRobotsDirectives,
+} from '../src/index.ts';
 import { RICH_PAGE } from './fixtures/rich-page.ts';
 
 const PAGE_URL = 'https://www.example.com/shop/index.html';
@@ -49,7 +54,7 @@ describe('extractLinks on a rich page', () => {
     expect(page.canonical).toBe(`${books}index.html`);
     expect(page.base).toBe(books);
     // `googlebot` asks for nofollow, but only `robots` counts.
-    expect(page.metaRobots).toEqual({ noindex: true, nofollow: false });
+    expect(page.metaRobots).toEqual({ ...noRobotsDirectives(), noindex: true });
   });
 
   it('counts javascript:, mailto:, data:, tel: and unparsable hrefs as skipped', () => {
@@ -110,25 +115,36 @@ describe('extractLinks', () => {
 
   it('reads robots meta: none, several tags, space-separated tokens, case and whitespace', () => {
     const robots = (metas: string) => extractLinks(metas, PAGE_URL).metaRobots;
-    expect(robots('<meta name="robots" content="none">')).toEqual({ noindex: true, nofollow: true });
-    expect(robots('<meta name=" Robots " content="NOFOLLOW"><meta name="robots" content="noindex">')).toEqual(
-      {
-        noindex: true,
-        nofollow: true,
-      },
-    );
-    expect(robots('<meta name="robots" content="noindex nofollow">')).toEqual({
+    expect(robots('<meta name="robots" content="none">')).toMatchObject({ noindex: true, nofollow: true });
+    expect(
+      robots('<meta name=" Robots " content="NOFOLLOW"><meta name="robots" content="noindex">'),
+    ).toMatchObject({ noindex: true, nofollow: true });
+    expect(robots('<meta name="robots" content="noindex nofollow">')).toMatchObject({
       noindex: true,
       nofollow: true,
     });
-    expect(robots('<meta name="robots" content="index, follow, max-snippet:-1">')).toEqual({
-      noindex: false,
-      nofollow: false,
+    expect(robots('<meta name="robots" content=" NoArchive,nosnippet ">')).toEqual({
+      ...noRobotsDirectives(),
+      noarchive: true,
+      nosnippet: true,
     });
-    expect(robots('<meta name="bingbot" content="none"><meta content="none">')).toEqual({
-      noindex: false,
-      nofollow: false,
-    });
+    expect(robots('<meta name="robots" content="index, follow, max-snippet:-1">')).toEqual(
+      noRobotsDirectives(),
+    );
+    expect(robots('<meta name="bingbot" content="none"><meta content="none">')).toEqual(noRobotsDirectives());
+  });
+
+  it("reads the meta named after the crawler's product token, in the same pass", () => {
+    const html =
+      '<meta name="KraulBot" content="noindex"><meta name="otherbot" content="nofollow">' +
+      '<template><meta name="robots" content="nosnippet"></template><a href="/a">a</a>';
+    const withToken = extractLinks(html, PAGE_URL, { robotsToken: 'kraulbot' });
+    expect(withToken.metaRobots).toEqual({ ...noRobotsDirectives(), noindex: true });
+    expect(withToken.links).toHaveLength(1);
+    expect(extractLinks(html, PAGE_URL).metaRobots).toEqual(noRobotsDirectives());
+    expect(extractLinksWithCheerio(html, PAGE_URL, { robotsToken: 'kraulbot' }).metaRobots).toEqual(
+      withToken.metaRobots,
+    );
   });
 
   it('closes an unclosed <a> at the next <a> and at the end of its table cell', () => {
@@ -207,7 +223,7 @@ describe('extractLinks', () => {
   it('returns an empty result for an empty page', () => {
     expect(extractLinks('', PAGE_URL)).toEqual({
       links: [],
-      metaRobots: { noindex: false, nofollow: false },
+      metaRobots: noRobotsDirectives(),
       skipped: 0,
       truncatedLinks: 0,
     });

@@ -4,9 +4,11 @@ import { KraulError } from '@kraul/protocol';
 /** Exceptions to the address rules, per fetcher (a job that crawls an intranet gets its own fetcher). */
 export interface AddressAllowance {
   /**
-   * Allow the private-use ranges: 10/8, 172.16/12, 192.168/16, shared (CGNAT) 100.64/10 and
-   * IPv6 unique-local fc00::/7. Loopback, link-local (including the 169.254.169.254 cloud
-   * metadata address), multicast and reserved ranges stay refused unless listed in `addresses`.
+   * Allow private, loopback and link-local addresses: 10/8, 172.16/12, 192.168/16, shared
+   * (CGNAT) 100.64/10, 127/8, 169.254/16, and IPv6 unique-local fc00::/7, ::1 and fe80::/10.
+   * Cloud metadata endpoints (169.254.169.254 and the like) stay refused, since a page that
+   * reaches one can read the machine's credentials; so do unspecified, multicast, documentation
+   * and reserved ranges. Any of them is opened only by listing it in `addresses`.
    * Default: false.
    */
   privateNetworks?: boolean;
@@ -16,12 +18,36 @@ export interface AddressAllowance {
 
 type Family = 'ipv4' | 'ipv6';
 
+/** Why an address is refused, and what would allow it. */
+export interface AddressRefusal {
+  /** The kind of range, e.g. `loopback`, `private`, `cloud metadata`. */
+  range: string;
+  /**
+   * The address judged: an IPv4 address wrapped in IPv6 (`::ffff:127.0.0.1`) is judged as the
+   * IPv4 address, so that is also the one an allowance has to name.
+   */
+  address: string;
+  /** Whether `privateNetworks: true` would allow it. */
+  openedByPrivateNetworks: boolean;
+}
+
 /** Range kinds that `privateNetworks: true` opens; every other kind needs an explicit address. */
-const PRIVATE_KINDS = new Set(['private', 'shared address space (CGNAT)']);
+const PRIVATE_KINDS = new Set(['private', 'shared address space (CGNAT)', 'loopback', 'link-local']);
+
+/** What `refusal` says of a host name that is not an IP address (a resolver's odd answer). */
+const NOT_AN_IP = 'not an IP address';
 
 // IANA special-purpose registries (RFC 6890 and successors). Order matters only for the
 // name reported: the more specific kinds come before the catch-all `reserved` entries.
 const REFUSED_RANGES: ReadonlyArray<readonly [kind: string, family: Family, net: string, prefix: number]> = [
+  // Instance metadata services, inside ranges `privateNetworks` opens: they come first so they
+  // are named (and kept refused) as what they are.
+  ['cloud metadata', 'ipv4', '169.254.169.254', 32], // AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle
+  ['cloud metadata', 'ipv4', '169.254.170.2', 32], // AWS ECS task metadata and credentials
+  ['cloud metadata', 'ipv4', '169.254.170.23', 32], // AWS EKS pod identity credentials
+  ['cloud metadata', 'ipv4', '100.100.100.200', 32], // Alibaba Cloud
+  ['cloud metadata', 'ipv4', '192.0.0.192', 32], // Oracle Cloud (legacy)
+  ['cloud metadata', 'ipv6', 'fd00:ec2::254', 128], // AWS IPv6
   ['loopback', 'ipv4', '127.0.0.0', 8],
   ['unspecified', 'ipv4', '0.0.0.0', 8],
   ['private', 'ipv4', '10.0.0.0', 8],
@@ -62,11 +88,12 @@ export class AddressPolicy {
   // (as ::ffff:a.b.c.d), which would put every IPv4 address inside ::/8.
   readonly #refused: ReadonlyArray<{ kind: string; family: Family; list: BlockList }>;
   readonly #allowed: Readonly<Record<Family, BlockList>> = { ipv4: new BlockList(), ipv6: new BlockList() };
+  readonly #privateNetworks: boolean;
 
   constructor(allow: AddressAllowance = {}) {
     const lists = new Map<string, { kind: string; family: Family; list: BlockList }>();
+    this.#privateNetworks = allow.privateNetworks === true;
     for (const [kind, family, net, prefix] of REFUSED_RANGES) {
-      if (allow.privateNetworks && PRIVATE_KINDS.has(kind)) continue;
       const key = `${family} ${kind}`;
       let entry = lists.get(key);
       if (!entry) {
@@ -81,18 +108,29 @@ export class AddressPolicy {
 
   /** The name of the refused range `address` falls in, or undefined when it may be connected to. */
   refusedRange(address: string): string | undefined {
+    return this.refusal(address)?.range;
+  }
+
+  /** Why `address` is refused and what would allow it, or undefined when it may be connected to. */
+  refusal(address: string): AddressRefusal | undefined {
     const ip = stripZone(address);
     const version = isIP(ip);
-    if (version === 0) return 'not an IP address';
+    if (version === 0) return { range: NOT_AN_IP, address: ip, openedByPrivateNetworks: false };
     if (version === 6) {
       // An IPv4 address wrapped in IPv6 (::ffff:a.b.c.d, NAT64 64:ff9b::a.b.c.d) reaches the
       // IPv4 host, so it is judged as that host, including the allowance.
       const embedded = embeddedIpv4(ip);
-      if (embedded !== undefined) return this.refusedRange(embedded);
+      if (embedded !== undefined) return this.refusal(embedded);
     }
     const family: Family = version === 4 ? 'ipv4' : 'ipv6';
     if (this.#allowed[family].check(ip, family)) return undefined;
-    return this.#refused.find((entry) => entry.family === family && entry.list.check(ip, family))?.kind;
+    // The most specific range decides: ::1 is loopback (opened with private networks) although
+    // it also lies in the reserved ::/8, and fd00:ec2::254 is metadata although unique-local.
+    const kind = this.#refused.find((entry) => entry.family === family && entry.list.check(ip, family))?.kind;
+    if (kind === undefined) return undefined;
+    const openedByPrivateNetworks = PRIVATE_KINDS.has(kind);
+    if (openedByPrivateNetworks && this.#privateNetworks) return undefined;
+    return { range: kind, address: ip, openedByPrivateNetworks };
   }
 }
 
@@ -138,6 +176,21 @@ function ipv6Hextets(ipv6: string): number[] {
   if (tail === undefined) return front;
   const back = groups(tail);
   return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
+}
+
+/**
+ * Says what an address is and which setting would allow it, in the words of kraul's job flags
+ * (`--allow-private` is `privateNetworks`, `--allow-address` is `addresses`).
+ */
+export function describeRefusal(refusal: AddressRefusal): string {
+  if (refusal.range === NOT_AN_IP) return `${refusal.address} is not an IP address`;
+  const article = /^[aeiou]/.test(refusal.range) ? 'an' : 'a';
+  const what = `${refusal.address} is ${article} ${refusal.range} address`;
+  const exact = `--allow-address ${refusal.address}`;
+  if (refusal.openedByPrivateNetworks) return `${what}; allow it with --allow-private or ${exact}`;
+  if (refusal.range === 'cloud metadata')
+    return `${what}, refused even with --allow-private; allow it with ${exact}`;
+  return `${what}; allow it with ${exact}`;
 }
 
 /** The address in a URL host when the host is an IP literal (`[::1]` included), else undefined. */

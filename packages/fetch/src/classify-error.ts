@@ -91,7 +91,7 @@ export function toFetchError(error: unknown, url: string, signal?: AbortSignal):
 /** The same error about another URL: connection-level errors are raised before any URL is known. */
 function withUrl(error: FetchError, url: string): FetchError {
   if (error instanceof UnsafeAddressError) {
-    return new UnsafeAddressError(url, error.host, error.address, error.range);
+    return new UnsafeAddressError(url, error.host, error.address, error.refusal);
   }
   const { url: _previous, errorClass: _class, retryable: _retryable, ...context } = error.context;
   return new FetchError(error.errorClass, error.message, {

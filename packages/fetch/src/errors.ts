@@ -1,4 +1,5 @@
 import { KraulError } from '@kraul/protocol';
+import { type AddressRefusal, describeRefusal } from './address-safety.ts';
 
 /**
  * Why a fetch failed, in the words the crawler reports on `kraul.events`. `http_status`
@@ -83,17 +84,27 @@ export class FetchError extends KraulError {
 /** A resolved or literal address in a range the fetcher refuses (loopback, private, link-local...). */
 export class UnsafeAddressError extends FetchError {
   readonly host: string;
+  /** The address the host is, or resolved to. */
   readonly address: string;
-  readonly range: string;
+  readonly refusal: AddressRefusal;
 
-  constructor(url: string, host: string, address: string, range: string) {
-    super('unsafe_address', `refused to connect to ${address} (${range}) for host ${host}`, {
-      url,
-      context: { host, address, range },
-    });
+  constructor(url: string, host: string, address: string, refusal: AddressRefusal) {
+    super(
+      'unsafe_address',
+      `refused to connect to ${address} for host ${host}: ${describeRefusal(refusal)}`,
+      {
+        url,
+        context: { host, address, range: refusal.range },
+      },
+    );
     this.host = host;
     this.address = address;
-    this.range = range;
+    this.refusal = refusal;
+  }
+
+  /** The kind of range the address is in, e.g. `loopback`. */
+  get range(): string {
+    return this.refusal.range;
   }
 }
 

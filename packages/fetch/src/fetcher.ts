@@ -200,6 +200,7 @@ export class HttpFetcher {
       finalUrl: last.url.href,
       status,
       headers: last.headers,
+      robotsTags: headerLines(response.headers, 'x-robots-tag'),
       redirects: chain.hops,
       contentType: mediaType,
       charset,
@@ -223,8 +224,8 @@ export class HttpFetcher {
   #checkLiteralAddress(url: URL, requestedUrl: string): void {
     const literal = ipLiteralOf(url.hostname);
     if (literal === undefined) return;
-    const range = this.#policy.refusedRange(literal);
-    if (range !== undefined) throw new UnsafeAddressError(requestedUrl, url.hostname, literal, range);
+    const refusal = this.#policy.refusal(literal);
+    if (refusal !== undefined) throw new UnsafeAddressError(requestedUrl, url.hostname, literal, refusal);
   }
 
   #send(
@@ -266,6 +267,17 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
       .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
       .map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value]),
   );
+}
+
+/** Each line of one header (`name` lower-case), as sent, in order. */
+function headerLines(headers: Dispatcher.ResponseData['headers'], name: string): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined || key.toLowerCase() !== name) continue;
+    if (Array.isArray(value)) lines.push(...value);
+    else lines.push(value);
+  }
+  return lines;
 }
 
 /** Closes a body without reading it (and its connection); the resulting abort is expected. */

@@ -1,4 +1,9 @@
-export { type AddressAllowance, AddressPolicy } from './address-safety.ts';
+export {
+  type AddressAllowance,
+  AddressPolicy,
+  type AddressRefusal,
+  describeRefusal,
+} from './address-safety.ts';
 export {
   defaultRetryable,
   FetchError,

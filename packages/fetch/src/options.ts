@@ -104,6 +104,11 @@ export interface FetchResponse {
   status: number;
   /** Lower-case names; repeated headers joined by ', '. */
   headers: Record<string, string>;
+  /**
+   * Each `X-Robots-Tag` header line, as sent: a `name:` prefix scopes the rest of its own line
+   * only, which joining the lines would lose. Empty when there is none.
+   */
+  robotsTags: string[];
   /** Redirects followed, in order: each URL that answered with a redirect and its status. */
   redirects: RedirectHop[];
   /** Decoded (decompressed) body; empty for HEAD, 304 and skipped bodies. */

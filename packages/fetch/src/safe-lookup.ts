@@ -20,9 +20,9 @@ export function safeLookup(policy: AddressPolicy, resolve: LookupFunction): NetL
     resolve(hostname).then(
       (addresses) => {
         for (const { address } of addresses) {
-          const range = policy.refusedRange(address);
-          if (range !== undefined) {
-            callback(new UnsafeAddressError('', hostname, address, range), '');
+          const refusal = policy.refusal(address);
+          if (refusal !== undefined) {
+            callback(new UnsafeAddressError('', hostname, address, refusal), '');
             return;
           }
         }

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { KraulError } from '@kraul/protocol';
 import { describe, expect, it } from 'vitest';
-import { AddressPolicy, FetchError, UnsafeAddressError } from '../src/index.ts';
+import { AddressPolicy, describeRefusal, FetchError, UnsafeAddressError } from '../src/index.ts';
 import { safeLookup } from '../src/safe-lookup.ts';
 
 describe('AddressPolicy', () => {
@@ -16,7 +16,11 @@ describe('AddressPolicy', () => {
     ['172.31.255.255', 'private'],
     ['192.168.1.1', 'private'],
     ['fd12:3456::1', 'private'],
-    ['169.254.169.254', 'link-local'],
+    ['169.254.169.254', 'cloud metadata'],
+    ['169.254.170.2', 'cloud metadata'],
+    ['100.100.100.200', 'cloud metadata'],
+    ['fd00:ec2::254', 'cloud metadata'],
+    ['169.254.1.1', 'link-local'],
     ['fe80::1', 'link-local'],
     ['fe80::1%eth0', 'link-local'],
     ['0.0.0.0', 'unspecified'],
@@ -33,7 +37,8 @@ describe('AddressPolicy', () => {
     ['::ffff:127.0.0.1', 'loopback'],
     ['::ffff:7f00:1', 'loopback'],
     ['::ffff:10.0.0.1', 'private'],
-    ['64:ff9b::169.254.169.254', 'link-local'],
+    ['64:ff9b::169.254.169.254', 'cloud metadata'],
+    ['::ffff:169.254.10.10', 'link-local'],
     ['2002:7f00:1::1', 'reserved'],
     ['not-an-ip', 'not an IP address'],
   ])('refuses %s (%s)', (address, range) => {
@@ -63,14 +68,67 @@ describe('AddressPolicy', () => {
     expect(allowing.refusedRange('::1')).toBeUndefined();
   });
 
-  it('opens private-use ranges with privateNetworks, but not loopback or link-local', () => {
+  it('opens private, loopback and link-local ranges with privateNetworks, but not cloud metadata', () => {
     const intranet = new AddressPolicy({ privateNetworks: true });
-    for (const address of ['10.0.0.1', '172.20.1.1', '192.168.0.10', '100.64.3.3', 'fd00::5']) {
-      expect(intranet.refusedRange(address)).toBeUndefined();
+    for (const address of [
+      '10.0.0.1',
+      '172.20.1.1',
+      '192.168.0.10',
+      '100.64.3.3',
+      'fd00::5',
+      '127.0.0.1',
+      '127.0.0.7',
+      '::1',
+      '::ffff:127.0.0.1',
+      '169.254.1.1',
+      'fe80::1',
+    ]) {
+      expect(intranet.refusedRange(address), address).toBeUndefined();
     }
-    expect(intranet.refusedRange('127.0.0.1')).toBe('loopback');
-    expect(intranet.refusedRange('169.254.169.254')).toBe('link-local');
+    for (const address of ['169.254.169.254', '169.254.170.2', '100.100.100.200', 'fd00:ec2::254']) {
+      expect(intranet.refusedRange(address), address).toBe('cloud metadata');
+    }
+    expect(intranet.refusedRange('::ffff:169.254.169.254')).toBe('cloud metadata');
     expect(intranet.refusedRange('0.0.0.0')).toBe('unspecified');
+    expect(intranet.refusedRange('224.0.0.251')).toBe('multicast');
+    expect(intranet.refusedRange('192.0.2.10')).toBe('documentation');
+  });
+
+  it('opens a cloud metadata address only when it is listed', () => {
+    const listed = new AddressPolicy({ privateNetworks: true, addresses: ['169.254.169.254'] });
+    expect(listed.refusedRange('169.254.169.254')).toBeUndefined();
+    expect(listed.refusedRange('169.254.170.2')).toBe('cloud metadata');
+  });
+
+  it('says what would allow a refused address', () => {
+    const policy = new AddressPolicy();
+    expect(policy.refusal('127.0.0.1')).toEqual({
+      range: 'loopback',
+      address: '127.0.0.1',
+      openedByPrivateNetworks: true,
+    });
+    // A wrapped IPv4 address is judged, and so must be allowed, as the IPv4 address.
+    expect(policy.refusal('::ffff:127.0.0.1')).toMatchObject({ address: '127.0.0.1' });
+    expect(policy.refusal('169.254.169.254')).toMatchObject({ openedByPrivateNetworks: false });
+    expect(policy.refusal('93.184.216.34')).toBeUndefined();
+  });
+
+  it.each([
+    [
+      '127.0.0.1',
+      '127.0.0.1 is a loopback address; allow it with --allow-private or --allow-address 127.0.0.1',
+    ],
+    ['10.1.2.3', '10.1.2.3 is a private address; allow it with --allow-private or --allow-address 10.1.2.3'],
+    ['fe80::1', 'fe80::1 is a link-local address; allow it with --allow-private or --allow-address fe80::1'],
+    [
+      '169.254.169.254',
+      '169.254.169.254 is a cloud metadata address, refused even with --allow-private; allow it with --allow-address 169.254.169.254',
+    ],
+    ['224.0.0.251', '224.0.0.251 is a multicast address; allow it with --allow-address 224.0.0.251'],
+    ['0.0.0.0', '0.0.0.0 is an unspecified address; allow it with --allow-address 0.0.0.0'],
+    ['not-an-ip', 'not-an-ip is not an IP address'],
+  ])('describes the refusal of %s', (address, text) => {
+    expect(describeRefusal(new AddressPolicy().refusal(address)!)).toBe(text);
   });
 
   it('rejects an allowance that is not an IP or CIDR', () => {

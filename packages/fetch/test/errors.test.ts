@@ -56,7 +56,14 @@ describe('toFetchError', () => {
   });
 
   it('attaches the URL to connection-level errors raised without one', () => {
-    const unsafe = toFetchError(new UnsafeAddressError('', 'host.test', '10.0.0.1', 'private'), URL_);
+    const unsafe = toFetchError(
+      new UnsafeAddressError('', 'host.test', '10.0.0.1', {
+        range: 'private',
+        address: '10.0.0.1',
+        openedByPrivateNetworks: true,
+      }),
+      URL_,
+    );
     expect(unsafe).toBeInstanceOf(UnsafeAddressError);
     expect(unsafe).toMatchObject({ url: URL_, host: 'host.test', address: '10.0.0.1' });
     expect(unsafe.context.url).toBe(URL_);

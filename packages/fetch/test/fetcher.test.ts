@@ -42,6 +42,20 @@ describe('HttpFetcher', () => {
     expect(request.headers.accept).toContain('text/html');
   });
 
+  it('keeps each X-Robots-Tag line apart, so a user-agent prefix scopes only its own line', async () => {
+    const server = await serve((_request, response) => {
+      response.setHeader('X-Robots-Tag', ['otherbot: noindex', 'nofollow']);
+      response.end('<p>hi</p>');
+    });
+    const client = fetcher();
+    const tagged = await client.fetch(`${server.origin}/`);
+    expect(tagged.robotsTags).toEqual(['otherbot: noindex', 'nofollow']);
+    expect(tagged.headers['x-robots-tag']).toBe('otherbot: noindex, nofollow');
+
+    const plain = await serve((_request, response) => response.end('ok'));
+    expect((await client.fetch(`${plain.origin}/`)).robotsTags).toEqual([]);
+  });
+
   it('reuses a keep-alive connection; only the request that opened it reports connect time', async () => {
     const server = await serve((_request, response) => response.end('ok'));
     // One connection per origin: the second request waits for it rather than opening another.

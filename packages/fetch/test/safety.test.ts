@@ -109,7 +109,7 @@ describe('address safety', () => {
     expect(error).toMatchObject({
       errorClass: 'unsafe_address',
       address: '169.254.169.254',
-      range: 'link-local',
+      range: 'cloud metadata',
     });
     expect(attempts).toEqual([SITE]);
     expect(connected).toEqual([SITE]);
@@ -145,11 +145,30 @@ describe('address safety', () => {
     expect(attempts).toEqual([]);
   });
 
-  it('keeps loopback refused when only private networks are allowed', async () => {
+  it('connects to loopback when private networks are allowed', async () => {
+    const server = await serve((_request, response) => response.end('intranet'), '127.0.0.1');
+    const response = await fetcher({ allow: { privateNetworks: true } }).fetch(`${server.origin}/`);
+    expect(response.status).toBe(200);
+    expect(response.body.toString()).toBe('intranet');
+  });
+
+  it('keeps the cloud metadata address refused when private networks are allowed', async () => {
+    const site = await serve((_request, response) => {
+      response.writeHead(301, { location: 'http://169.254.169.254/latest/meta-data/' });
+      response.end();
+    });
+    const error = await fetchError(fetcher({ allow: { privateNetworks: true } }).fetch(`${site.origin}/`));
+    expect(error).toMatchObject({ errorClass: 'unsafe_address', range: 'cloud metadata' });
+    expect(error.message).toContain('refused even with --allow-private');
+    expect(attempts).toEqual([SITE]);
+  });
+
+  it('names the flag that would allow a refused address in the message', async () => {
     const server = await serve((_request, response) => response.end('secret'), '127.0.0.1');
-    const error = await fetchError(fetcher({ allow: { privateNetworks: true } }).fetch(`${server.origin}/`));
-    expect(error).toMatchObject({ errorClass: 'unsafe_address', range: 'loopback' });
-    expect(server.connections()).toBe(0);
+    const error = await fetchError(fetcher({ allow: undefined }).fetch(`${server.origin}/`));
+    expect(error.message).toBe(
+      'refused to connect to 127.0.0.1 for host 127.0.0.1: 127.0.0.1 is a loopback address; allow it with --allow-private or --allow-address 127.0.0.1',
+    );
   });
 
   it('refuses non-http schemes with a typed error', async () => {

@@ -467,6 +467,15 @@ describe('crawler traps', () => {
     expect(html).toContain('<meta name="robots" content="noindex,nofollow">');
     expect(extractLinks(html).links.length).toBeGreaterThan(0);
   });
+
+  it('marks /x-robots-tag noindex,nofollow for kraul in its headers only', async () => {
+    const reply = await get(site.url(0, '/x-robots-tag'));
+    expect(reply.status).toBe(200);
+    expect(reply.headers['x-robots-tag']).toBe('otherbot: noarchive, kraul: noindex, nofollow');
+    const html = reply.body.toString();
+    expect(html).not.toContain('name="robots"');
+    expect(extractLinks(html).links.map((link) => link.href)).toEqual(['/p/2', '/nofollow/1']);
+  });
 });
 
 describe('request log', () => {

@@ -109,12 +109,17 @@ export const jobFlagsSchema = z.object({
   recrawl: durationFlag(1_000, Number.POSITIVE_INFINITY)
     .optional()
     .describe('Fetch each page again after this long'),
-  allowPrivate: z.boolean().default(false).describe('Allow private, loopback and link-local addresses'),
+  allowPrivate: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Allow private, loopback and link-local addresses; cloud metadata endpoints such as 169.254.169.254 stay refused',
+    ),
   allowAddress: z
     .array(addressOrCidr)
     .max(1_024)
     .default([])
-    .describe('Address or CIDR allowed although private'),
+    .describe('Address or CIDR allowed whatever its range, cloud metadata included'),
   hostKey: z
     .enum(['hostname', 'domain'])
     .default('hostname')

@@ -39,8 +39,8 @@ export class AddressCheck {
       }
     }
     for (const address of addresses) {
-      const range = this.#policy.refusedRange(address);
-      if (range !== undefined) throw new UnsafeAddressError(url.href, url.hostname, address, range);
+      const refusal = this.#policy.refusal(address);
+      if (refusal !== undefined) throw new UnsafeAddressError(url.href, url.hostname, address, refusal);
     }
   }
 }

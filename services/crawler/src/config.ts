@@ -16,7 +16,11 @@ export const crawlerConfigSchema = z.object({
     .min(1)
     .default('kraul/0.1 (+https://github.com/kraul-crawler/kraul)')
     .describe('User-Agent header; name your crawler and a contact URL'),
-  robotsToken: z.string().min(1).default('kraul').describe('Product token matched against robots.txt groups'),
+  robotsToken: z
+    .string()
+    .min(1)
+    .default('kraul')
+    .describe('Product token matched in robots.txt groups, robots meta names and X-Robots-Tag'),
   connectTimeout: duration().default(10_000).describe('Time to open a TCP/TLS connection'),
   headersTimeout: duration().default(30_000).describe('Time to receive response headers'),
   bodyTimeout: duration().default(30_000).describe('Longest silence between two body chunks'),

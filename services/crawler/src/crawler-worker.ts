@@ -37,7 +37,7 @@ export interface CrawlerWorkerOptions {
   revokeGraceMs?: number;
   /** User-Agent header: names kraul and a contact URL. */
   userAgent: string;
-  /** Product token matched against robots.txt groups. Default: 'kraul'. */
+  /** Product token matched against robots.txt groups, robots meta names and X-Robots-Tag prefixes. Default: 'kraul'. */
   robotsToken?: string;
   /** Timeouts and size caps of the HTTP client. */
   fetch?: FetchClientSettings['fetcher'];
@@ -91,6 +91,8 @@ export class CrawlerWorker {
   readonly #scopes = new Map<string, JobScope>();
   /** Jobs whose wait ran out: their requests are dropped at once until the job shows up. */
   readonly #unknownJobs = new Set<string>();
+  /** Product token for robots.txt groups and the page's robots meta and headers. */
+  readonly #robotsToken: string;
   #started = false;
   #gaugeTimer: NodeJS.Timeout | undefined;
 
@@ -100,9 +102,10 @@ export class CrawlerWorker {
     this.#topics = topicNames(prefix);
     this.#producer = options.bus.producer({ clientId: 'kraul-crawler' });
     this.#metrics = crawlerMetrics(options.metrics);
+    this.#robotsToken = options.robotsToken ?? 'kraul';
     this.#clients = new FetchClientPool({
       userAgent: options.userAgent,
-      robotsToken: options.robotsToken ?? 'kraul',
+      robotsToken: this.#robotsToken,
       fetcher: options.fetch ?? {},
       ...(options.lookup ? { lookup: options.lookup } : {}),
     });
@@ -357,7 +360,7 @@ export class CrawlerWorker {
         );
         return 'done';
       }
-      const { event, document } = handlePage(request, job, response, Date.now());
+      const { event, document } = handlePage(request, job, response, Date.now(), this.#robotsToken);
       const sitemaps = this.#sitemapsToReport.get(task.origin);
       if (sitemaps) {
         event.sitemaps = fitSitemaps([...(event.sitemaps ?? []), ...sitemaps]);

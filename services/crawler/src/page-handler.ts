@@ -1,5 +1,13 @@
 import { gunzipSync } from 'node:zlib';
-import { decodeHtml, extractLinks, extractSitemap, extractText } from '@kraul/extract';
+import {
+  combineRobotsDirectives,
+  decodeHtml,
+  extractLinks,
+  extractSitemap,
+  extractText,
+  parseRobotsHeader,
+  type RobotsDirectives,
+} from '@kraul/extract';
 import type { FetchResponse } from '@kraul/fetch';
 import type { FetchRequest, Job, PageDocument, PageFetched, PageLink } from '@kraul/protocol';
 import { fitContentType, fitHeaders, fitRel, fitSitemaps, fitValidators } from './protocol-limits.ts';
@@ -41,12 +49,15 @@ export function requestIdentity(request: FetchRequest) {
 /**
  * The one step where a fetched response becomes kraul's page: links for the strategy, and a
  * document for the pages topic when the job asks for one. User extractors plug in here.
+ * `robotsToken` is the crawler's product token: `<meta name>` and `X-Robots-Tag: <token>:`
+ * directives addressed to it count as well as those addressed to every robot.
  */
 export function handlePage(
   request: FetchRequest,
   job: Job,
   response: FetchResponse,
   now: number,
+  robotsToken = 'kraul',
 ): HandledPage {
   const contentType = fitContentType(response.contentType);
   const event: PageFetched = {
@@ -64,8 +75,13 @@ export function handlePage(
   if (response.status === 304) event.notModified = true;
   const validators = fitValidators(response.headers);
   if (validators) event.validators = validators;
-  if (response.status < 200 || response.status >= 300 || response.skippedBody)
+  if (response.status < 200 || response.status >= 300) return { event, document: undefined };
+  // Any page or file may carry X-Robots-Tag; a sitemap's does not stop its URLs being crawled.
+  const headerRobots = parseRobotsHeader(response.robotsTags, robotsToken);
+  if (response.skippedBody) {
+    markRobots(event, headerRobots);
     return { event, document: undefined };
+  }
 
   const maxUrlLength = job.settings.scope.maxUrlLength;
   if (
@@ -79,14 +95,23 @@ export function handlePage(
     if (sitemap.sitemaps.length > 0) event.sitemaps = fitSitemaps(sitemap.sitemaps);
     return { event, document: undefined };
   }
-  if (response.contentType !== undefined && !HTML_TYPES.has(response.contentType))
+  if (response.contentType !== undefined && !HTML_TYPES.has(response.contentType)) {
+    markRobots(event, headerRobots);
     return { event, document: undefined };
+  }
 
   const { text: html } = decodeHtml(response.body, response.headers['content-type']);
-  const page = extractLinks(html, response.finalUrl, { maxUrlLength, maxAnchorTextChars: MAX_ANCHOR_CHARS });
+  const page = extractLinks(html, response.finalUrl, {
+    maxUrlLength,
+    maxAnchorTextChars: MAX_ANCHOR_CHARS,
+    robotsToken,
+  });
   event.links = page.links.map(toPageLink);
-  if (page.metaRobots.noindex) event.noindex = true;
-  if (page.metaRobots.nofollow) event.nofollow = true;
+  const robots = combineRobotsDirectives(
+    page.metaRobots,
+    parseRobotsHeader(response.robotsTags, robotsToken),
+  );
+  markRobots(event, robots);
   if (page.canonical) event.canonical = page.canonical;
 
   const output = job.settings.output;
@@ -107,8 +132,15 @@ export function handlePage(
     ...(page.title ? { title: page.title } : {}),
     ...(output.pages === 'text' ? { text: body } : { html: body }),
     ...(full.length > output.maxChars ? { truncated: true } : {}),
+    robots,
   };
   return { event, document };
+}
+
+/** The page-wide directives the strategy acts on: nofollow keeps the page's links unfollowed. */
+function markRobots(event: PageFetched, robots: RobotsDirectives): void {
+  if (robots.noindex) event.noindex = true;
+  if (robots.nofollow) event.nofollow = true;
 }
 
 /**

@@ -59,6 +59,7 @@ describe('AddressCheck', () => {
     ]) {
       expect(await refusal(check, url), url).toBeUndefined();
     }
-    expect((await refusal(check, 'http://127.0.0.3/'))?.errorClass).toBe('unsafe_address');
+    expect((await refusal(check, 'http://127.0.0.3/'))?.errorClass).toBeUndefined();
+    expect((await refusal(check, 'http://169.254.169.254/'))?.errorClass).toBe('unsafe_address');
   });
 });

@@ -55,6 +55,7 @@ function response(
     bytesDecoded: body.length,
     truncated: false,
     skippedBody: false,
+    robotsTags: [],
     timings: { startedAt: NOW - 50, ttfbMs: 12.3456, totalMs: 40.04 },
     address: '203.0.113.7',
     ...overrides,
@@ -132,6 +133,70 @@ describe('handlePage', () => {
     );
     expect(event).toMatchObject({ noindex: true, nofollow: true });
     expect(event.links).toEqual([{ url: 'http://site.example/a', text: 'A' }]);
+  });
+
+  it('reports nofollow and noindex from X-Robots-Tag lines addressed to everyone or to its token', () => {
+    const page = response({
+      body: html('', '<a href="/a">A</a>'),
+      robotsTags: ['otherbot: noarchive', 'mybot: nofollow', 'noindex'],
+    });
+    const { event } = handlePage(request(), testJob(), page, NOW, 'MyBot');
+    expect(event).toMatchObject({ noindex: true, nofollow: true });
+    // Another crawler's lines are not ours.
+    const other = handlePage(
+      request(),
+      testJob(),
+      response({ body: html('', ''), robotsTags: ['mybot: nofollow'] }),
+      NOW,
+    );
+    expect(other.event.nofollow).toBeUndefined();
+    // A file that is not HTML still says noindex in its header.
+    const pdf = handlePage(
+      request(),
+      testJob(),
+      response({
+        headers: { 'content-type': 'application/pdf' },
+        skippedBody: true,
+        robotsTags: ['noindex'],
+      }),
+      NOW,
+    );
+    expect(pdf.event.noindex).toBe(true);
+  });
+
+  it("puts the page's robots directives, meta and header combined, in the page document", () => {
+    const page = response({
+      body: html('<meta name="robots" content="nosnippet"><meta name="kraul" content="noindex">', '<p>x</p>'),
+      robotsTags: ['kraul: noarchive', 'otherbot: nofollow'],
+    });
+    const { document, event } = handlePage(request(), testJob({ output: { pages: 'text' } }), page, NOW);
+    expect(document?.robots).toEqual({
+      noindex: true,
+      nofollow: false,
+      noarchive: true,
+      nosnippet: true,
+      noimageindex: false,
+      notranslate: false,
+    });
+    expect(event).toMatchObject({ noindex: true });
+    expect(event.nofollow).toBeUndefined();
+    // It survives the wire format.
+    expect(roundTripDocument(document!).robots).toEqual(document?.robots);
+
+    const plain = handlePage(
+      request(),
+      testJob({ output: { pages: 'html' } }),
+      response({ body: html('', '') }),
+      NOW,
+    );
+    expect(plain.document?.robots).toEqual({
+      noindex: false,
+      nofollow: false,
+      noarchive: false,
+      nosnippet: false,
+      noimageindex: false,
+      notranslate: false,
+    });
   });
 
   it('decodes a legacy encoding declared only in the page', () => {

@@ -65,7 +65,7 @@ export const pageFetched = z.object({
   /** True for a 304 answer to a conditional GET. */
   notModified: z.boolean().optional(),
   validators: validators.optional(),
-  /** Page-level robots directives from <meta name=robots>. */
+  /** Page-level robots directives from <meta name=robots> and X-Robots-Tag (nofollow: its links are not followed). */
   noindex: z.boolean().optional(),
   nofollow: z.boolean().optional(),
   canonical: url.optional(),

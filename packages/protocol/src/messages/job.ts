@@ -30,9 +30,12 @@ export const jobPoliteness = z.object({
 export type JobPoliteness = z.infer<typeof jobPoliteness>;
 
 export const jobSafety = z.object({
-  /** Allow private, loopback and link-local addresses (after DNS resolution). */
+  /**
+   * Allow private, loopback and link-local addresses (after DNS resolution). Cloud metadata
+   * endpoints (169.254.169.254 and the like) stay refused unless listed in `allowedAddresses`.
+   */
   allowPrivateNetworks: z.boolean().default(false),
-  /** Exact addresses or CIDRs allowed although private, e.g. a test site on 127.0.0.2. */
+  /** Exact addresses or CIDRs allowed whatever their range, e.g. a test site on 127.0.0.2. */
   allowedAddresses: z.array(z.string().max(64)).max(1_024).default([]),
 });
 

@@ -1,7 +1,7 @@
 import type { Handler } from './context.ts';
 import { etag } from './handlers/conditional.ts';
 import { encodedPageHandlers } from './handlers/encodings.ts';
-import { graphPage, noindexPage } from './handlers/graph-pages.ts';
+import { graphPage, noindexPage, xRobotsTagPage } from './handlers/graph-pages.ts';
 import { redirectChain, redirectLoop, redirectTo } from './handlers/redirects.ts';
 import { movedRobotsTxt, robotsTxt } from './handlers/robots.ts';
 import { gzippedSitemap, sitemap, sitemapIndex } from './handlers/sitemaps.ts';
@@ -32,6 +32,7 @@ const EXACT = new Map<string, Handler>([
   ['/etag', etag],
   ['/counter', counter],
   ['/noindex', noindexPage],
+  ['/x-robots-tag', xRobotsTagPage],
   ['/deep', deep],
   ...encodedPageHandlers,
 ]);

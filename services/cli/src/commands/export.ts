@@ -13,6 +13,7 @@ interface ExportOptions {
   group?: string;
   fromBeginning?: boolean;
   follow?: boolean;
+  skipNoindex?: boolean;
 }
 
 /**
@@ -60,6 +61,7 @@ async function exportPages(options: ExportOptions, command: Command): Promise<vo
   const { groupId, commits } = exportGroup(context, options);
   let written = 0;
   let invalid = 0;
+  let noindex = 0;
 
   await withBus(context, async (bus) => {
     const lag = await withAdmin(bus, async (admin) => {
@@ -90,7 +92,11 @@ async function exportPages(options: ExportOptions, command: Command): Promise<vo
             if (!follow && !catchUp.includes(record)) break;
             try {
               const page = decodeAs('page.document', record.value, record);
-              if (page.job === options.job) {
+              if (page.job !== options.job) {
+                // Another job's page.
+              } else if (options.skipNoindex === true && page.robots?.noindex === true) {
+                noindex += 1;
+              } else {
                 await write(process.stdout, `${JSON.stringify(page)}\n`);
                 written += 1;
               }
@@ -117,7 +123,11 @@ async function exportPages(options: ExportOptions, command: Command): Promise<vo
     }
   });
   await flushed(process.stdout);
-  const note = invalid > 0 ? `, skipped ${plural(invalid, 'invalid record')}` : '';
+  const notes = [
+    ...(noindex > 0 ? [`left out ${plural(noindex, 'noindex page')}`] : []),
+    ...(invalid > 0 ? [`skipped ${plural(invalid, 'invalid record')}`] : []),
+  ];
+  const note = notes.map((text) => `, ${text}`).join('');
   process.stderr.write(
     `kraul: exported ${plural(written, 'page')} of job ${options.job} from ${pages}${note}\n`,
   );
@@ -139,12 +149,14 @@ export function registerExport(program: Command): void {
       'export every page still on the topic, ignoring (and not moving) what the group remembers',
     )
     .option('--follow', 'keep writing pages as they arrive, until Ctrl-C')
+    .option('--skip-noindex', 'leave out pages marked noindex (robots meta or X-Robots-Tag)')
     .action(exportPages);
   describeCommand(command, {
     examples: [
       'kraul export --job docs > pages.jsonl',
       'kraul export --job docs --from-beginning > all-pages.jsonl',
       'kraul export --job docs --follow | jq -r .url',
+      'kraul export --job docs --skip-noindex > indexable.jsonl',
     ],
     notes: [
       'Each run continues where the last one of its group stopped, so repeated exports append only new pages.',

@@ -13,6 +13,7 @@ import { EmbeddedCrawl } from '../embedded/engine.ts';
 import { CliUsageError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { addJobSettingOptions, buildJob } from '../job-options.ts';
+import { plural } from '../output.ts';
 import { describeCommand } from '../program-help.ts';
 
 interface RunOptions extends Record<string, unknown> {
@@ -23,6 +24,7 @@ interface RunOptions extends Record<string, unknown> {
   concurrency?: string;
   userAgent?: string;
   fresh?: boolean;
+  skipNoindex?: boolean;
   progress?: boolean;
   logLevel?: string;
 }
@@ -69,6 +71,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     log,
     metrics: createMetricsRegistry(),
     ...(options.out ? { outFile: resolve(options.out) } : {}),
+    ...(options.skipNoindex ? { skipNoindex: true } : {}),
     crawler: { userAgent: options.userAgent ?? DEFAULT_USER_AGENT, concurrency },
     // Interactive crawls retry a failing page after seconds, not the cluster's half minute.
     frontier: { retry: { baseMs: 5_000, maxMs: 60_000 }, feedIntervalMs: 100 },
@@ -133,10 +136,14 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   const lines = [
     `${interrupted ? 'stopped' : 'done'}: ${fetched} pages fetched in ${formatDuration(elapsedMs)} (${formatRate(fetched / (elapsedMs / 1_000), 'pages')})`,
     `  job ${id}: ${counts.done} done, ${counts.failed} failed, ${counts.dropped} dropped, ${counts.queued + counts.inflight} left to fetch`,
-    ...(options.out ? [`  pages written to ${options.out}`] : []),
+    ...(options.out ? [`  pages written to ${options.out}${noindexNote(crawl.noindexSkipped())}`] : []),
     interrupted ? `  resume with the same command; state is in ${dataDir}` : `  state is in ${dataDir}`,
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+function noindexNote(skipped: number): string {
+  return skipped > 0 ? ` (${plural(skipped, 'noindex page')} left out)` : '';
 }
 
 /** `kraul run <url>...`: a whole crawl in one process on the in-memory bus. */
@@ -153,6 +160,10 @@ export function registerRun(program: Command): void {
       'folder of the crawl state (default: .kraul/<job>); must be empty, missing, or one kraul made for this job',
     )
     .option('--out <file>', 'append every page to this file as JSON lines (implies --output text)')
+    .option(
+      '--skip-noindex',
+      'leave pages marked noindex (robots meta or X-Robots-Tag) out of --out; they are still fetched and counted',
+    )
     .option('--concurrency <n>', 'fetches at once over all hosts (default: 32)')
     .option('--user-agent <text>', `User-Agent header (default: ${DEFAULT_USER_AGENT})`)
     .option(

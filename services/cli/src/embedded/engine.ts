@@ -30,6 +30,8 @@ export interface EmbeddedCrawlOptions {
   partitions?: number;
   /** Appends every page document of the job to this file, one JSON object per line. */
   outFile?: string;
+  /** Leaves pages whose robots directives say noindex out of `outFile` (they are still crawled). */
+  skipNoindex?: boolean;
   crawler: Omit<CrawlerWorkerOptions, 'bus' | 'jobs' | 'log' | 'metrics'>;
   frontier?: Omit<FrontierWorkerOptions, 'bus' | 'jobs' | 'log' | 'metrics' | 'dataDir'>;
 }
@@ -63,6 +65,7 @@ export class EmbeddedCrawl {
   /** The frontier's counts when it stopped (its stores are closed afterwards). */
   #finalCounts: Record<UrlState, number> | undefined;
   #stopping = false;
+  #noindexSkipped = 0;
 
   constructor(options: EmbeddedCrawlOptions) {
     this.#options = options;
@@ -128,6 +131,11 @@ export class EmbeddedCrawl {
       inFlight: this.#crawler?.stats().inFlight ?? 0,
       elapsedMs: performance.now() - this.#started,
     };
+  }
+
+  /** Page documents left out of the output because they are marked noindex (`skipNoindex`). */
+  noindexSkipped(): number {
+    return this.#noindexSkipped;
   }
 
   /** True when nothing is queued, in flight, or still travelling between the roles. */
@@ -221,6 +229,7 @@ export class EmbeddedCrawl {
   #startOutput(out: WriteStream): void {
     this.#out = out;
     const jobId = this.#options.job.id;
+    const skipNoindex = this.#options.skipNoindex === true;
     this.#pages = new TopicConsumer<PageDocument>({
       bus: this.#bus,
       producer: this.#producer!,
@@ -231,7 +240,13 @@ export class EmbeddedCrawl {
       onMessages: (deliveries, consumer) => {
         for (const delivery of deliveries) {
           const { type: _type, ...page } = delivery.message;
-          if (page.job === jobId) out.write(`${JSON.stringify(page)}\n`);
+          if (page.job !== jobId) {
+            // Another job's page: not this crawl's output.
+          } else if (skipNoindex && page.robots?.noindex === true) {
+            this.#noindexSkipped += 1;
+          } else {
+            out.write(`${JSON.stringify(page)}\n`);
+          }
           consumer.complete(delivery);
         }
       },

@@ -37,3 +37,20 @@ export const noindexPage: Handler = (_ctx, _url, _req, res) => {
     ),
   );
 };
+
+/**
+ * `/x-robots-tag`: a page whose headers, not its markup, ask kraul (by its product token) not to
+ * index it nor follow its links, and ask another robot for something else. Its second link leads
+ * where no graph link does, so a crawl that follows it shows.
+ */
+export const xRobotsTagPage: Handler = (_ctx, _url, _req, res) => {
+  sendHtml(
+    res,
+    200,
+    linkPage('Headers say noindex', [
+      { href: '/p/2', text: 'A page' },
+      { href: '/nofollow/1', text: 'Only linked from here' },
+    ]),
+    { 'X-Robots-Tag': ['otherbot: noarchive', 'kraul: noindex, nofollow'] },
+  );
+};
