@@ -1,4 +1,10 @@
 export * from './errors.ts';
+export {
+  checkKafkaAccess,
+  classifyAccessFailure,
+  KafkaAccessError,
+  type KafkaAccessProblem,
+} from './kafka/access-check.ts';
 export { createKafkaBus, KafkaBus } from './kafka/bus.ts';
 export type { KafkaBusOptions, KafkaSaslOptions, KafkaTlsOptions } from './kafka/options.ts';
 export { createMemoryBus, MemoryBus, type MemoryBusOptions } from './memory/memory-bus.ts';

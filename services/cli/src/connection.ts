@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createKafkaBus, type KafkaBus, type KafkaBusOptions, type KafkaTlsOptions } from '@kraul/bus';
+import {
+  checkKafkaAccess,
+  createKafkaBus,
+  type KafkaBus,
+  type KafkaBusOptions,
+  type KafkaTlsOptions,
+} from '@kraul/bus';
 import {
   ConfigError,
   type ConfigWarning,
@@ -64,7 +70,12 @@ const CONNECTION_FLAGS = [
   {
     flags: '--sasl-password <secret>',
     key: 'kafka.sasl.password',
-    help: 'SASL password (prefer KRAUL_KAFKA_SASL_PASSWORD: flags show in ps)',
+    help: 'SASL password (prefer KRAUL_KAFKA_SASL_PASSWORD or a file: flags show in ps)',
+  },
+  {
+    flags: '--sasl-password-file <file>',
+    key: 'kafka.sasl.passwordFile',
+    help: 'file holding the SASL password, e.g. a mounted secret',
   },
   { flags: '--log-level <level>', key: 'logLevel', help: 'trace, debug, info, warn, error, fatal or silent' },
   { flags: '--log-format <format>', key: 'logFormat', help: 'json, pretty or auto' },
@@ -196,11 +207,38 @@ export function tlsOptions(tls: ConnectionConfig['kafka']['tls']): KafkaTlsOptio
   };
 }
 
-/** The Kafka bus options for a connection config (certificate files are read here). */
+/** The password in a secret file, without the line end most editors and `echo` add. */
+function saslPasswordFromFile(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliUsageError(
+      'cli.sasl_password_file_unreadable',
+      `cannot read the SASL password file ${path} (--sasl-password-file / KRAUL_KAFKA_SASL_PASSWORD_FILE): ${reason}`,
+      { path },
+      { cause: error },
+    );
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') {
+    throw new CliUsageError(
+      'cli.sasl_password_file_empty',
+      `the SASL password file ${path} (--sasl-password-file / KRAUL_KAFKA_SASL_PASSWORD_FILE) is empty`,
+      { path },
+    );
+  }
+  return password;
+}
+
+/** The Kafka bus options for a connection config (certificate and password files are read here). */
 export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
   const { kafka } = config;
   const tls = tlsOptions(kafka.tls);
-  const { mechanism, username, password } = kafka.sasl;
+  const { mechanism, username } = kafka.sasl;
+  const password = kafka.sasl.password ?? saslPasswordFromFile(kafka.sasl.passwordFile);
   return {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
@@ -215,6 +253,16 @@ export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
         }
       : {}),
   };
+}
+
+/**
+ * Asks the brokers once, without retries, whether they accept this client's credentials
+ * and certificates; rejects with a KafkaAccessError (one line naming the broker and the
+ * cause) when they refuse them. Brokers that are down or starting pass: the clients'
+ * own retries deal with them.
+ */
+export function verifyKafkaAccess(config: ConnectionConfig): Promise<void> {
+  return checkKafkaAccess(kafkaBusOptions(config));
 }
 
 /** Opens the Kafka bus of a connection config. Nothing connects until a client is used. */

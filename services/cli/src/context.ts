@@ -3,7 +3,7 @@ import { KraulError, type TopicNames, topicNames } from '@kraul/protocol';
 import { JobRegistry } from '@kraul/runtime';
 import { createLogger, type Logger } from '@kraul/telemetry';
 import type { Command } from 'commander';
-import { type ConnectionConfig, loadConnectionConfig, openBus } from './connection.ts';
+import { type ConnectionConfig, loadConnectionConfig, openBus, verifyKafkaAccess } from './connection.ts';
 import { CommandError } from './errors.ts';
 
 /** What a cluster command works with, read once from its flags and the environment. */
@@ -39,6 +39,7 @@ export function commandContext(
 
 /** Runs `work` with a Kafka bus and closes the bus afterwards, whatever happens. */
 export async function withBus<T>(context: CommandContext, work: (bus: Bus) => Promise<T>): Promise<T> {
+  await verifyKafkaAccess(context.config);
   const bus = openBus(context.config);
   try {
     return await work(bus);

@@ -23,14 +23,33 @@ const saslSchema = z
       .optional()
       .describe('SASL mechanism; unset means no SASL authentication'),
     username: z.string().optional().describe('SASL username, required with a mechanism'),
-    password: z.string().optional().describe('SASL password, required with a mechanism'),
+    password: z
+      .string()
+      .optional()
+      .describe('SASL password; with a mechanism, this or passwordFile is required'),
+    passwordFile: z
+      .string()
+      .optional()
+      .describe('Path to a file holding the SASL password (a mounted secret), read at start'),
   })
   .superRefine((sasl, ctx) => {
     if (!sasl.mechanism) return;
-    for (const field of ['username', 'password'] as const) {
-      if (!sasl[field]) {
-        ctx.addIssue({ code: 'custom', path: [field], message: `required when a SASL mechanism is set` });
-      }
+    if (!sasl.username) {
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'required when a SASL mechanism is set' });
+    }
+    if (!sasl.password && !sasl.passwordFile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'required when a SASL mechanism is set (or give passwordFile)',
+      });
+    }
+    if (sasl.password && sasl.passwordFile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['passwordFile'],
+        message: 'set the password or its file, not both',
+      });
     }
   });
 

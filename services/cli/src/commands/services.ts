@@ -16,7 +16,7 @@ import {
 } from '@kraul/telemetry';
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import { connectionFlagValues, openBus } from '../connection.ts';
+import { connectionFlagValues, openBus, verifyKafkaAccess } from '../connection.ts';
 import { requireTopics } from '../context.ts';
 import { CliUsageError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
@@ -120,7 +120,11 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
 
   const prefix = config.kafka.topicPrefix;
   const topics = topicNames(prefix);
-  const bus = openBus({ kafka: config.kafka, logLevel: config.logLevel, logFormat: config.logFormat });
+  const connection = { kafka: config.kafka, logLevel: config.logLevel, logFormat: config.logFormat };
+  // Wrong credentials or certificates are a configuration error: one line and exit, not a
+  // role whose every client retries a refusal.
+  await verifyKafkaAccess(connection);
+  const bus = openBus(connection);
   const admin: BusAdmin = bus.admin();
   try {
     await requireTopics(

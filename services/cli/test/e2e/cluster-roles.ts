@@ -34,6 +34,8 @@ export interface StartRoleOptions {
   cwd: string;
   /** The role's own flags, e.g. `['--data-dir', dir]`. */
   args?: readonly string[];
+  /** Environment over {@link brokerEnv}, e.g. another broker or SASL settings. */
+  env?: Record<string, string>;
 }
 
 /** Starts `kraul <role> --prefix <prefix>` against the test broker and waits until /readyz says ready. */
@@ -54,7 +56,7 @@ export async function startRole(
       String(port),
       ...(options.args ?? []),
     ],
-    { cwd: options.cwd, env: brokerEnv(), killAfterMs: 180_000 },
+    { cwd: options.cwd, env: { ...brokerEnv(), ...options.env }, killAfterMs: 180_000 },
   );
   const telemetry = `http://127.0.0.1:${port}`;
   let exited = false;
@@ -102,10 +104,14 @@ export async function metricValue(
 const SESSION = ['--session-timeout', '3s'];
 
 /** Creates the topics of `prefix` with 4 partitions. */
-export async function createTopics(prefix: string, cwd: string): Promise<void> {
+export async function createTopics(
+  prefix: string,
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<void> {
   const created = await runKraulIn(['topics', 'create', '--prefix', prefix, '--partitions', '4'], {
     cwd,
-    env: brokerEnv(),
+    env: { ...brokerEnv(), ...env },
   });
   if (created.code !== 0) throw new Error(`kraul topics create failed:\n${created.stderr}`);
 }
@@ -119,14 +125,16 @@ export function startCrawler(prefix: string, cwd: string): Promise<RoleProcess> 
 export async function startCluster(
   prefix: string,
   cwd: string,
+  env: Record<string, string> = {},
 ): Promise<{ frontier: RoleProcess; strategy: RoleProcess; crawler: RoleProcess }> {
   const [frontier, strategy, crawler] = await Promise.all([
     startRole('frontier', prefix, {
       cwd,
       args: [...SESSION, '--data-dir', join(cwd, 'frontier'), '--feed-interval', '100ms'],
+      env,
     }),
-    startRole('strategy', prefix, { cwd, args: SESSION }),
-    startCrawler(prefix, cwd),
+    startRole('strategy', prefix, { cwd, args: SESSION, env }),
+    startRole('crawler', prefix, { cwd, args: SESSION, env }),
   ]);
   return { frontier, strategy, crawler };
 }
@@ -137,10 +145,11 @@ export async function createJob(
   cwd: string,
   id: string,
   args: readonly string[],
+  env: Record<string, string> = {},
 ): Promise<void> {
   const created = await runKraulIn(['job', 'create', id, ...args, '--prefix', prefix], {
     cwd,
-    env: brokerEnv(),
+    env: { ...brokerEnv(), ...env },
   });
   if (created.code !== 0) throw new Error(`kraul job create failed:\n${created.stderr}`);
 }
