@@ -73,7 +73,7 @@ export async function startRole(
         return false;
       }
     },
-    { timeoutMs: 30_000, intervalMs: 100 },
+    { timeoutMs: 90_000, intervalMs: 100 },
   );
   return { name, process, telemetry };
 }
