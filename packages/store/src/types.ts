@@ -78,6 +78,16 @@ export type EndedState = 'failed' | 'dropped';
 /** URLs per end state and reason. */
 export type ReasonCounts = Record<EndedState, Partial<Record<OutcomeReason, number>>>;
 
+/** Adds `more` into `total`: counts of several shards summed. */
+export function addReasonCounts(total: ReasonCounts, more: ReasonCounts): ReasonCounts {
+  for (const state of ['failed', 'dropped'] as const) {
+    for (const [reason, count] of Object.entries(more[state]) as [OutcomeReason, number][]) {
+      total[state][reason] = (total[state][reason] ?? 0) + count;
+    }
+  }
+  return total;
+}
+
 /** A failed or dropped URL with why, as `kraul run --failures` and `kraul export --failures` write it. */
 export interface EndedUrl {
   /** The row's place in the store: page with `endedUrls({ afterId })`. */
