@@ -1,13 +1,13 @@
-import { join } from 'node:path';
 import type { BusAdmin, PartitionLag } from '@kraul/bus';
 import { type GroupRole, groupId, type Job, jobId, type TopicRole } from '@kraul/protocol';
 import {
+  addReasonCounts,
   DataDirError,
   type HostCount,
-  inspectDataDir,
-  openSqliteShardStore,
+  type ReasonCounts,
   URL_STATES,
   type UrlState,
+  withEachShard,
 } from '@kraul/store';
 import type { Command } from 'commander';
 import {
@@ -19,6 +19,7 @@ import {
   withBus,
 } from '../context.ts';
 import { CliUsageError, CommandError } from '../errors.ts';
+import { reasonLines } from '../failures.ts';
 import { formatInstant, formatTable, plural } from '../output.ts';
 import { describeCommand } from '../program-help.ts';
 
@@ -83,43 +84,41 @@ function jobLines(job: Job): string {
 }
 
 /**
- * URL counts per state and the hosts with the longest queues, read from a frontier's shard
- * files. Only a kraul state folder of `prefix` is read (a missing, empty or foreign folder, or
- * one of another prefix, is a usage error); one of an older kraul without a manifest is read as it is.
+ * URL counts per state and reason and the hosts with the longest queues, read from a
+ * frontier's shard files. Only a kraul state folder of `prefix` is read (a missing, empty or
+ * foreign folder, or one of another prefix, is a usage error); one of an older kraul without
+ * a manifest is read as it is.
  */
 export function frontierCounts(
   dataDir: string,
   job?: string,
   prefix = 'kraul',
-): { shards: number; counts: Record<UrlState, number>; topHosts: HostCount[] } {
-  let files: { name: string; partition: number }[];
+): { shards: number; counts: Record<UrlState, number>; reasons: ReasonCounts; topHosts: HostCount[] } {
+  const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
+  const reasons: ReasonCounts = { failed: {}, dropped: {} };
+  const hosts: HostCount[] = [];
+  let shards: number;
   try {
-    files = inspectDataDir(dataDir, { prefix }).shardFiles;
+    shards = withEachShard(dataDir, { prefix }, (store) => {
+      const shard = store.counts(job);
+      for (const state of URL_STATES) counts[state] += shard[state];
+      addReasonCounts(reasons, store.reasonCounts(job));
+      hosts.push(...store.topHosts(10));
+    });
   } catch (error) {
     if (!(error instanceof DataDirError)) throw error;
     throw new CliUsageError(error.code, error.message, error.context, { cause: error });
   }
-  const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
-  const hosts: HostCount[] = [];
-  for (const { name: file, partition } of files) {
-    const store = openSqliteShardStore({ path: join(dataDir, file), partition });
-    try {
-      const shard = store.counts(job);
-      for (const state of URL_STATES) counts[state] += shard[state];
-      hosts.push(...store.topHosts(10));
-    } finally {
-      store.close();
-    }
-  }
   hosts.sort((a, b) => b.queued - a.queued || b.inflight - a.inflight);
-  return { shards: files.length, counts, topHosts: hosts.slice(0, 10) };
+  return { shards, counts, reasons, topHosts: hosts.slice(0, 10) };
 }
 
 function frontierLines(dataDir: string, job: string | undefined, prefix: string): string {
-  const { shards, counts, topHosts } = frontierCounts(dataDir, job, prefix);
+  const { shards, counts, reasons, topHosts } = frontierCounts(dataDir, job, prefix);
   const states = URL_STATES.map((state) => `${state} ${counts[state]}`).join(', ');
   const lines = [
     `frontier (${plural(shards, 'shard')} in ${dataDir}${job ? `, job ${job}` : ''}): ${states}`,
+    ...reasonLines(reasons),
   ];
   if (topHosts.length > 0) {
     lines.push(
@@ -192,7 +191,7 @@ export function registerStatus(program: Command): void {
     .option('--job <id>', "also show this job's state and settings")
     .option(
       '--data-dir <dir>',
-      "also count URLs per state and show the longest host queues, from a frontier's shard files (read only; a folder without kraul's manifest or of another prefix is refused)",
+      "also count URLs per state, failed and dropped URLs per reason, and show the longest host queues, from a frontier's shard files (read only; a folder without kraul's manifest or of another prefix is refused)",
     )
     .action(status);
   describeCommand(command, {
