@@ -340,6 +340,9 @@ export class FrontierWorker {
     }
     for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
     const reasons = this.reasonCounts();
+    // Reset and set in one synchronous step: a scrape sees the old values or the new, and a
+    // reason whose count fell to zero leaves no stale sample.
+    this.#metrics.endedNow.reset();
     for (const state of ['failed', 'dropped'] as const) {
       for (const [reason, count] of Object.entries(reasons[state])) {
         this.#metrics.endedNow.set({ state, reason }, count);

@@ -1,5 +1,13 @@
 import type { BusAdmin, PartitionLag } from '@kraul/bus';
-import { type GroupRole, groupId, type Job, jobId, type TopicRole } from '@kraul/protocol';
+import {
+  type GroupRole,
+  groupId,
+  isOutcomeReason,
+  type Job,
+  jobId,
+  type OutcomeReason,
+  type TopicRole,
+} from '@kraul/protocol';
 import {
   addReasonCounts,
   DataDirError,
@@ -9,6 +17,7 @@ import {
   type UrlState,
   withEachShard,
 } from '@kraul/store';
+import { metricSamples } from '@kraul/telemetry';
 import type { Command } from 'commander';
 import {
   type CommandContext,
@@ -131,7 +140,81 @@ function frontierLines(dataDir: string, job: string | undefined, prefix: string)
   return `${lines.join('\n')}\n`;
 }
 
-async function status(options: { job?: string; dataDir?: string }, command: Command): Promise<void> {
+/**
+ * URL counts per state and reason summed over frontier processes, read from their /metrics
+ * endpoints (the gauges `frontier_urls` and `frontier_urls_ended`): the cluster's view
+ * without access to the frontiers' disks. Counts cover every job of the prefix.
+ */
+export async function frontierMetricsCounts(
+  urls: readonly string[],
+  fetchText: (url: string) => Promise<string> = fetchMetrics,
+): Promise<{ counts: Record<UrlState, number>; reasons: ReasonCounts }> {
+  const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
+  const reasons: ReasonCounts = { failed: {}, dropped: {} };
+  for (const url of urls) {
+    const text = await fetchText(url);
+    for (const { labels, value } of metricSamples(text, 'kraul_frontier_urls')) {
+      const state = labels['state'] as UrlState;
+      if (URL_STATES.includes(state)) counts[state] += value;
+    }
+    for (const { labels, value } of metricSamples(text, 'kraul_frontier_urls_ended')) {
+      const state = labels['state'];
+      if (state !== 'failed' && state !== 'dropped') continue;
+      const reason = isOutcomeReason(labels['reason'] ?? '') ? (labels['reason'] as OutcomeReason) : 'other';
+      reasons[state][reason] = (reasons[state][reason] ?? 0) + value;
+    }
+  }
+  return { counts, reasons };
+}
+
+async function fetchMetrics(url: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new CommandError(
+      'cli.metrics_unreachable',
+      `--frontier-metrics: cannot read ${url}: ${(error as Error).message}`,
+      {
+        url,
+      },
+    );
+  }
+  if (!response.ok) {
+    throw new CommandError(
+      'cli.metrics_unreachable',
+      `--frontier-metrics: ${url} answered ${response.status}`,
+      {
+        url,
+      },
+    );
+  }
+  return await response.text();
+}
+
+function metricsUrls(value: string): string[] {
+  const urls = value
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  for (const url of urls) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new CliUsageError(
+        'cli.invalid_flag',
+        `--frontier-metrics=${url}: expected http(s) URLs of frontier /metrics endpoints, comma-separated`,
+        {},
+      );
+    }
+  }
+  return urls;
+}
+
+async function status(
+  options: { job?: string; dataDir?: string; frontierMetrics?: string },
+  command: Command,
+): Promise<void> {
+  const metricsEndpoints =
+    options.frontierMetrics === undefined ? undefined : metricsUrls(options.frontierMetrics);
   const context = commandContext(command);
   if (options.job !== undefined && !jobId.safeParse(options.job).success) {
     throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: not a valid job id`, {});
@@ -174,6 +257,15 @@ async function status(options: { job?: string; dataDir?: string }, command: Comm
     process.stdout.write(formatTable(['GROUP', 'TOPIC', 'LAG', 'COMMITTED', 'PARTITIONS WITH LAG'], rows));
     process.stdout.write(`dead letters: ${plural(deadLetters, 'record')} on ${context.topics.dlq}\n`);
     if (frontier !== undefined) process.stdout.write(frontier);
+    if (metricsEndpoints !== undefined) {
+      const { counts, reasons } = await frontierMetricsCounts(metricsEndpoints);
+      const states = URL_STATES.map((state) => `${state} ${counts[state]}`).join(', ');
+      const lines = [
+        `frontier (${plural(metricsEndpoints.length, 'metrics endpoint')}, every job): ${states}`,
+        ...reasonLines(reasons),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
     if (summaries.some((summary) => summary.committedPartitions === 0)) {
       process.stdout.write(
         '(COMMITTED none: the group has not committed yet, so its lag counts every record still on the topic)\n',
@@ -193,16 +285,22 @@ export function registerStatus(program: Command): void {
       '--data-dir <dir>',
       "also count URLs per state, failed and dropped URLs per reason, and show the longest host queues, from a frontier's shard files (read only; a folder without kraul's manifest or of another prefix is refused)",
     )
+    .option(
+      '--frontier-metrics <urls>',
+      "also count URLs per state and failed and dropped URLs per reason, summed over frontiers' /metrics endpoints (comma-separated)",
+    )
     .action(status);
   describeCommand(command, {
     examples: [
       'kraul status',
       'kraul status --job docs --prefix acme',
       'kraul status --data-dir /var/lib/kraul',
+      'kraul status --frontier-metrics http://frontier-0:9400/metrics,http://frontier-1:9400/metrics',
     ],
     notes: [
-      'Lag is per topic partition and shared by every job on the prefix. URL counts per state and the top host\n' +
-        "queues come from a frontier's shard files (--data-dir, on the frontier's machine) or its /metrics endpoint.",
+      'Lag is per topic partition and shared by every job on the prefix. URL counts per state and reason come\n' +
+        "from a frontier's shard files (--data-dir, on the frontier's machine, per job, with the top host queues)\n" +
+        'or from the /metrics endpoints of every frontier (--frontier-metrics, the whole cluster, every job).',
     ],
   });
 }
