@@ -96,8 +96,26 @@ describe('kraul run explains itself', () => {
       expect(trap.message).toMatch(/^trap: /);
     }
     expect(lines.some((line) => line.url.includes('/list'))).toBe(false);
-    const counted = /job [^:]+: \d+ done, (\d+) failed, (\d+) dropped/.exec(result.stderr)!;
-    expect(lines.filter((line) => line.state === 'failed')).toHaveLength(Number(counted[1]));
-    expect(lines.filter((line) => line.state === 'dropped')).toHaveLength(Number(counted[2]));
+    const counted = /job ([^:]+): \d+ done, (\d+) failed, (\d+) dropped/.exec(result.stderr)!;
+    expect(lines.filter((line) => line.state === 'failed')).toHaveLength(Number(counted[2]));
+    expect(lines.filter((line) => line.state === 'dropped')).toHaveLength(Number(counted[3]));
+
+    // The same lines from the state folder, as a cluster's frontier folder is read.
+    const job = counted[1]!;
+    const exported = await runKraulIn(
+      ['export', '--failures', '--data-dir', join('.kraul', job), '--job', job],
+      { cwd: work.dir },
+    );
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toContain(`kraul: exported ${lines.length} failed or dropped URLs of job ${job}`);
+    const exportedLines = exported.stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as FailureLine);
+    expect(exportedLines).toEqual(lines);
+
+    const withoutDir = await runKraulIn(['export', '--failures'], { cwd: work.dir });
+    expect(withoutDir.code).toBe(2);
+    expect(withoutDir.stderr).toContain('--failures needs --data-dir');
   });
 });
