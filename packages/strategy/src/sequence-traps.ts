@@ -32,55 +32,73 @@ export const DEFAULT_SEQUENCE_TRAP_LIMITS: SequenceTrapLimits = {
   maxUrlsPerHost: 256,
 };
 
-/** A URL reduced to what a step compares: its shape and its numbers. */
-export interface UrlShape {
-  host: string;
-  shape: string;
-  numbers: number[];
-  /** Path and query, for the growing-query test. */
-  pathAndQuery: string;
-  query: string;
-}
-
 const DIGITS = /\d+/g;
-/** Longer runs of digits are ids or timestamps, not counters; they keep their value in the shape. */
+/** Longer runs of digits are ids or timestamps, not counters: they must match as they are. */
 const MAX_COUNTER_DIGITS = 9;
 
-export function shapeOf(url: string): UrlShape | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
+/** The length of `scheme://host[:port]` of an absolute URL, or -1 when it has none. */
+export function originLength(url: string): number {
+  const schemeEnd = url.indexOf('://');
+  if (schemeEnd < 0) return -1;
+  let end = schemeEnd + 3;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
+    end += 1;
   }
-  const numbers: number[] = [];
-  const pathAndQuery = `${parsed.pathname}${parsed.search}`;
-  const shape = pathAndQuery.replace(DIGITS, (run) => {
-    if (run.length > MAX_COUNTER_DIGITS) return run;
-    numbers.push(Number(run));
-    return '#';
-  });
-  return { host: parsed.host, shape, numbers, pathAndQuery, query: parsed.search };
+  return end;
 }
 
-/** Whether `to` counts on from `from`, or extends its query string. */
-export function isStep(from: UrlShape, to: UrlShape): boolean {
-  if (from.host !== to.host || from.pathAndQuery === to.pathAndQuery) return false;
-  if (from.shape === to.shape) {
-    let movedByOne = false;
-    for (let i = 0; i < from.numbers.length; i++) {
-      const delta = Math.abs(to.numbers[i]! - from.numbers[i]!);
-      if (delta === 1) movedByOne = true;
+/** `/cal/#?d=#`: the path and query with every counter replaced, for a trap's reason. */
+export function shapeOf(url: string): string {
+  const start = originLength(url);
+  return url
+    .slice(start < 0 ? 0 : start)
+    .replace(DIGITS, (run) => (run.length > MAX_COUNTER_DIGITS ? run : '#'));
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Whether `link` counts on from `page`: the same origin, the same characters but for runs of
+ * digits, and at least one of those moved by exactly one; or the page's URL with query parameters
+ * appended. One pass over both strings, no allocation: it runs for every link of every page.
+ * `origin` is `originLength(page)`.
+ */
+export function isStep(page: string, link: string, origin = originLength(page)): boolean {
+  if (origin < 0 || page === link || link.length <= origin) return false;
+  // The origin must match exactly: a digit in a host name (ext1, ext2) is no counter.
+  if (!link.startsWith(page.slice(0, origin)) || link.charCodeAt(origin) !== page.charCodeAt(origin))
+    return false;
+  let i = origin;
+  let j = origin;
+  let movedByOne = false;
+  while (i < page.length && j < link.length) {
+    const a = page.charCodeAt(i);
+    const b = link.charCodeAt(j);
+    if (isDigit(a) && isDigit(b)) {
+      const runA = i;
+      const runB = j;
+      let x = 0;
+      let y = 0;
+      while (i < page.length && isDigit(page.charCodeAt(i))) x = x * 10 + page.charCodeAt(i++) - 48;
+      while (j < link.length && isDigit(link.charCodeAt(j))) y = y * 10 + link.charCodeAt(j++) - 48;
+      const long = i - runA > MAX_COUNTER_DIGITS || j - runB > MAX_COUNTER_DIGITS;
+      if (long) {
+        if (page.slice(runA, i) !== link.slice(runB, j)) return false;
+      } else if (Math.abs(x - y) === 1) movedByOne = true;
+      // Other counters may move as they like: a month wraps to 12 when its year counts down.
+      continue;
     }
-    return movedByOne;
+    if (a !== b) return false;
+    i += 1;
+    j += 1;
   }
-  // An ever-growing query: the same path, the page's whole query and then more.
-  return (
-    from.query.length > 1 &&
-    to.pathAndQuery.length > from.pathAndQuery.length &&
-    to.pathAndQuery.startsWith(from.pathAndQuery) &&
-    /^[&;]/.test(to.pathAndQuery.slice(from.pathAndQuery.length))
-  );
+  if (i === page.length && j === link.length) return movedByOne;
+  // An ever-growing query: the page's whole URL, with a query, and then more parameters.
+  if (i !== page.length || movedByOne || page.indexOf('?', origin) < 0) return false;
+  const next = link.charCodeAt(j);
+  return next === 38 /* & */ || next === 59 /* ; */;
 }
 
 export type StepVerdict = { trap: false } | { trap: true; reason: string };
@@ -98,27 +116,28 @@ export class SequenceTraps {
   }
 
   /**
-   * The verdict on a step link of a fetched page: `pageBroughtNew` says whether the page had
-   * new links that are not steps. Remembers the link's count for when it is fetched.
+   * The verdict on a step link of a fetched page (`isStep(page, link)`): `pageBroughtNew` says
+   * whether the page had new links that are not steps. Remembers the link's count for when
+   * it is fetched. `host` is the page's (and so the link's) host or origin.
    */
-  step(page: UrlShape, pageBroughtNew: boolean, link: UrlShape): StepVerdict {
-    const urls = this.#host(page.host);
+  step(host: string, page: string, pageBroughtNew: boolean, link: string): StepVerdict {
+    const urls = this.#host(host);
     if (pageBroughtNew) {
       // Reached from a page with content: the link starts a chain afresh.
-      urls.delete(link.pathAndQuery);
+      urls.delete(link);
       return NOT_A_TRAP;
     }
-    const count = (urls.get(page.pathAndQuery) ?? 0) + 1;
+    const count = (urls.get(page) ?? 0) + 1;
     if (count > this.#limits.maxBarrenSteps) {
       return {
         trap: true,
-        reason: `trap: ${count} pages in a row counting on from one another with nothing new (${page.shape.slice(0, 80)})`,
+        reason: `trap: ${count} pages in a row counting on from one another with nothing new (${shapeOf(page).slice(0, 80)})`,
       };
     }
-    const known = urls.get(link.pathAndQuery);
+    const known = urls.get(link);
     if (known === undefined || count < known) {
-      urls.delete(link.pathAndQuery);
-      urls.set(link.pathAndQuery, count);
+      urls.delete(link);
+      urls.set(link, count);
       if (urls.size > this.#limits.maxUrlsPerHost) urls.delete(urls.keys().next().value!);
     }
     return NOT_A_TRAP;

@@ -11,11 +11,10 @@ import {
   type CrawlStrategy,
   isStep,
   type JobScope,
+  originLength,
   type RecentUrls,
   type ScopeVerdict,
   type SequenceTraps,
-  shapeOf,
-  type UrlShape,
 } from '@kraul/strategy';
 import { fingerprint, hostKey, partitionForKey, tryNormalizeUrl } from '@kraul/url';
 
@@ -133,30 +132,28 @@ export class Planner {
     } else {
       const source = { url: page.url, depth: page.depth, score: 0 };
       const traps = this.#context.traps;
-      const pageShape = traps === undefined ? undefined : shapeOf(page.url);
+      const origin = traps === undefined ? -1 : originLength(page.url);
       // Links that count on from this page are judged last: whether the page brought anything
       // new besides them decides whether they continue a barren chain.
-      const steps: { link: PageLink; shape: UrlShape }[] = [];
+      const steps: PageLink[] = [];
       const scheduledBefore = this.stats.scheduled;
       for (const link of page.links) {
         if (link.nofollow && !followAll) {
           this.stats.nofollow += 1;
           continue;
         }
-        if (pageShape !== undefined) {
-          const shape = shapeOf(link.url);
-          if (shape !== undefined && isStep(pageShape, shape)) {
-            steps.push({ link, shape });
-            continue;
-          }
+        if (origin > 0 && isStep(page.url, link.url, origin)) {
+          steps.push(link);
+          continue;
         }
         this.#link(link.url, page.depth + 1, () =>
           this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
         );
       }
       const broughtNew = this.stats.scheduled > scheduledBefore;
-      for (const { link, shape } of steps) {
-        const step = traps!.step(pageShape!, broughtNew, shape);
+      const host = page.url.slice(0, origin);
+      for (const link of steps) {
+        const step = traps!.step(host, page.url, broughtNew, link.url);
         this.#link(
           link.url,
           page.depth + 1,
