@@ -53,7 +53,7 @@ export function originLength(url: string): number {
 export function shapeOf(url: string): string {
   const start = originLength(url);
   return url
-    .slice(start < 0 ? 0 : start)
+    .slice(Math.max(start, 0))
     .replace(DIGITS, (run) => (run.length > MAX_COUNTER_DIGITS ? run : '#'));
 }
 
