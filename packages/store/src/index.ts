@@ -1,6 +1,7 @@
 export * from './data-dir.ts';
 export * from './errors.ts';
 export { SCHEMA_VERSION } from './schema.ts';
+export * from './shard-files.ts';
 export {
   openSqliteShardStore,
   SqliteShardStore,

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { reasonOfText } from '@kraul/protocol';
 import { STORE_ERROR_CODES, StoreError } from './errors.ts';
 import type { UrlState } from './types.ts';
 
@@ -93,13 +94,48 @@ CREATE INDEX urls_revisits ON urls (job_id, next_fetch_at)
 CREATE INDEX urls_leases ON urls (lease_expires_at) WHERE state = ${STATE.inflight};
 `;
 
+/**
+ * Version 2: why a URL ended failed or dropped. `reason` is one of the protocol's reason codes
+ * and `message` the detail in words; `reason_counts` keeps the number of URLs per job, end state
+ * and reason in step with them (updated in the transaction that moves the URL), so a summary
+ * is a read of a few rows. Rows of version 1 get their reason from the text they kept in
+ * `error_class`.
+ */
+const V2 = `
+ALTER TABLE urls ADD COLUMN reason TEXT;
+ALTER TABLE urls ADD COLUMN message TEXT;
+CREATE TABLE reason_counts (
+  job_id INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (job_id, state, reason)
+) WITHOUT ROWID;
+`;
+
+function backfillReasons(db: DatabaseSync): void {
+  db.function('kraul_reason_of_text', { deterministic: true }, (text) =>
+    reasonOfText(typeof text === 'string' ? text : undefined),
+  );
+  db.exec(`UPDATE urls SET reason = kraul_reason_of_text(error_class), message = error_class
+    WHERE state IN (${STATE.failed}, ${STATE.dropped})`);
+  db.exec(`INSERT INTO reason_counts (job_id, state, reason, count)
+    SELECT job_id, state, reason, count(*) FROM urls WHERE state IN (${STATE.failed}, ${STATE.dropped})
+    GROUP BY job_id, state, reason`);
+}
+
 interface Migration {
   version: number;
   sql: string;
+  /** Data changes after the schema change, in the same transaction. */
+  after?: (db: DatabaseSync) => void;
 }
 
 /** Applied in order; a released migration is never edited, a change is a new version. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2, after: backfillReasons },
+];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /**
@@ -127,6 +163,7 @@ export function migrate(db: DatabaseSync, now: number = Date.now()): number {
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(migration.sql);
+      migration.after?.(db);
       record.run(migration.version, now);
       db.exec('COMMIT');
     } catch (error) {

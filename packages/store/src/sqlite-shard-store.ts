@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { isOutcomeReason, type OutcomeReason, reasonOfText } from '@kraul/protocol';
 import { openConnection } from './connection.ts';
 import { CounterDeltas } from './counter-deltas.ts';
 import { STORE_ERROR_CODES, StoreError } from './errors.ts';
@@ -9,10 +10,13 @@ import { toEntry, type UrlRow } from './rows.ts';
 import { COUNTER_COLUMNS, migrate, STATE, type StateCode } from './schema.ts';
 import { prepareStatements, ReadyLaneStatements, type Statements } from './statements.ts';
 import type {
+  EndDetail,
+  EndedUrl,
   FrontierShardStore,
   HostCount,
   LeaseOptions,
   NewUrl,
+  ReasonCounts,
   UrlEntry,
   UrlIdentity,
   UrlState,
@@ -149,6 +153,7 @@ export class SqliteShardStore implements FrontierShardStore {
         return true;
       }
       if (row.state === STATE.done) return false;
+      this.#leaveEnded(row);
       this.#sql.setDone.run(...fetched, row.id);
       this.#moved(row, STATE.done);
       return true;
@@ -160,32 +165,117 @@ export class SqliteShardStore implements FrontierShardStore {
       const row = this.#stateOf(fp);
       if (row === undefined) return;
       const state = notBefore > 0 ? STATE.waiting : STATE.ready;
+      this.#leaveEnded(row);
       this.#sql.setQueued.run(state, notBefore, row.id);
       this.#moved(row, state);
     });
   }
 
-  markFailed(fp: string, errorClass: string): void {
+  markFailed(fp: string, errorClass: string, detail: EndDetail = {}): void {
     this.#atomically(() => {
       const row = this.#stateOf(fp);
       if (row === undefined) return;
-      this.#sql.setEnded.run(STATE.failed, errorClass, row.id);
-      this.#moved(row, STATE.failed);
+      this.#end(row, STATE.failed, errorClass, detail);
     });
   }
 
-  markDropped(fp: string, reason: string, identity?: UrlIdentity): boolean {
+  markDropped(fp: string, reason: string, identity?: UrlIdentity, detail: EndDetail = {}): boolean {
     return this.#atomically(() => {
       const row = this.#stateOf(fp);
       if (row === undefined) {
         if (identity === undefined) return false;
-        this.#insert(fp, identity, STATE.dropped, 0, [null, null, null, null, null], reason);
+        const code = detail.reason ?? reasonOfText(reason);
+        const jobId = this.#jobId(identity.job);
+        const hostId = this.#hostId(jobId, identity.hostKey);
+        this.#sql.insertEndedUrl.run(
+          fp,
+          hostId,
+          jobId,
+          STATE.dropped,
+          identity.score ?? 0,
+          identity.depth,
+          identity.url,
+          identity.meta === undefined ? null : JSON.stringify(identity.meta),
+          reason,
+          code,
+          detail.message ?? reason,
+        );
+        this.#moved({ host_id: hostId, job_id: jobId, state: undefined }, STATE.dropped);
+        this.#countReason(jobId, STATE.dropped, code, 1);
         return true;
       }
       if (row.state === STATE.dropped) return false;
-      this.#sql.setEnded.run(STATE.dropped, reason, row.id);
-      this.#moved(row, STATE.dropped);
+      this.#end(row, STATE.dropped, reason, detail);
       return true;
+    });
+  }
+
+  requeueDropped(fp: string, url: { score: number; depth: number; notBefore?: number }): boolean {
+    return this.#atomically(() => {
+      const row = this.#stateOf(fp);
+      if (row?.state !== STATE.dropped) return false;
+      const notBefore = url.notBefore ?? 0;
+      const state = notBefore > 0 ? STATE.waiting : STATE.ready;
+      this.#leaveEnded(row);
+      this.#sql.reviveDropped.run(state, url.score, url.depth, notBefore, row.id);
+      this.#moved(row, state);
+      return true;
+    });
+  }
+
+  endDetail(fp: string): { reason: OutcomeReason; message?: string; depth: number } | undefined {
+    this.#assertOpen();
+    const row = this.#stateOf(fp);
+    if (row === undefined || (row.state !== STATE.failed && row.state !== STATE.dropped)) return undefined;
+    const detail = this.#sql.endDetail.get(row.id) as unknown as EndDetailRow;
+    const reason = reasonOfRow(detail);
+    return detail.message === null
+      ? { reason, depth: detail.depth }
+      : { reason, message: detail.message, depth: detail.depth };
+  }
+
+  reasonCounts(job?: string): ReasonCounts {
+    this.#assertOpen();
+    const counts: ReasonCounts = { failed: {}, dropped: {} };
+    let rows: { state: number; reason: string; count: number }[] = [];
+    if (job === undefined) rows = this.#sql.allReasonCounts.all() as typeof rows;
+    else {
+      const jobId = this.#jobIds.get(job);
+      if (jobId !== undefined) rows = this.#sql.jobReasonCounts.all(jobId) as typeof rows;
+    }
+    for (const row of rows) {
+      const into = row.state === STATE.failed ? counts.failed : counts.dropped;
+      const reason = isOutcomeReason(row.reason) ? row.reason : 'other';
+      into[reason] = (into[reason] ?? 0) + row.count;
+    }
+    return counts;
+  }
+
+  endedUrls(options: { job?: string; afterId?: number; limit: number }): EndedUrl[] {
+    this.#assertOpen();
+    const after = options.afterId ?? 0;
+    const limit = Math.max(1, Math.floor(options.limit));
+    let rows: EndedUrlRow[];
+    if (options.job === undefined) rows = this.#sql.endedUrls.all(after, limit) as unknown as EndedUrlRow[];
+    else {
+      const jobId = this.#jobIds.get(options.job);
+      if (jobId === undefined) return [];
+      rows = this.#sql.jobEndedUrls.all(jobId, after, limit) as unknown as EndedUrlRow[];
+    }
+    return rows.map((row) => {
+      const ended: EndedUrl = {
+        id: row.id,
+        job: this.#jobNames.get(row.job_id) ?? '',
+        url: row.url,
+        state: row.state === STATE.failed ? 'failed' : 'dropped',
+        reason: reasonOfRow(row),
+        attempts: row.attempts,
+        depth: row.depth,
+      };
+      const message = row.message ?? row.error_class;
+      if (message !== null) ended.message = message;
+      if (row.status !== null) ended.status = row.status;
+      return ended;
     });
   }
 
@@ -403,7 +493,6 @@ export class SqliteShardStore implements FrontierShardStore {
     state: StateCode,
     notBefore: number,
     fetched: readonly SQLInputValue[] = [null, null, null, null, null],
-    errorClass: string | null = null,
   ): void {
     const jobId = this.#jobId(url.job);
     const hostId = this.#hostId(jobId, url.hostKey);
@@ -419,7 +508,7 @@ export class SqliteShardStore implements FrontierShardStore {
       url.url,
       meta,
       ...fetched,
-      errorClass,
+      null,
     );
     this.#moved({ host_id: hostId, job_id: jobId, state: undefined }, state);
   }
@@ -435,6 +524,33 @@ export class SqliteShardStore implements FrontierShardStore {
     this.#sql.addJobCounts.run(...counts, row.job_id);
   }
 
+  /** Moves a URL into an end state with its reason, keeping the reason counters in step. */
+  #end(row: UrlStateRow, to: StateCode, errorClass: string, detail: EndDetail): void {
+    const code = detail.reason ?? reasonOfText(errorClass);
+    this.#leaveEnded(row);
+    this.#sql.setEndedWithReason.run(
+      to,
+      errorClass,
+      code,
+      detail.message ?? errorClass,
+      detail.status ?? null,
+      row.id,
+    );
+    this.#moved(row, to);
+    this.#countReason(row.job_id, to, code, 1);
+  }
+
+  /** A URL leaving failed or dropped takes its reason out of the counters (one read, on this rare move only). */
+  #leaveEnded(row: UrlStateRow): void {
+    if (row.state !== STATE.failed && row.state !== STATE.dropped) return;
+    const detail = this.#sql.endDetail.get(row.id) as unknown as EndDetailRow;
+    this.#countReason(row.job_id, row.state, reasonOfRow(detail), -1);
+  }
+
+  #countReason(jobId: number, state: StateCode, reason: OutcomeReason, delta: number): void {
+    this.#sql.addReasonCount.run(jobId, state, reason, delta);
+  }
+
   #flush(deltas: CounterDeltas): void {
     deltas.flush(
       (hostId, counts, turn) => this.#sql.addHostCounts.run(...counts, turn, hostId),
@@ -448,6 +564,33 @@ export class SqliteShardStore implements FrontierShardStore {
     const revisits = this.#sql.promoteRevisits.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
     for (const row of revisits) deltas.move(row.host_id, jobId, STATE.done, STATE.ready);
   }
+}
+
+interface EndDetailRow {
+  state: number;
+  reason: string | null;
+  error_class: string | null;
+  message: string | null;
+  depth: number;
+}
+
+interface EndedUrlRow {
+  id: number;
+  job_id: number;
+  url: string;
+  state: number;
+  reason: string | null;
+  error_class: string | null;
+  message: string | null;
+  attempts: number;
+  depth: number;
+  status: number | null;
+}
+
+/** The row's reason code; rows written before codes existed have only their text. */
+function reasonOfRow(row: { reason: string | null; error_class: string | null }): OutcomeReason {
+  if (row.reason !== null && isOutcomeReason(row.reason)) return row.reason;
+  return reasonOfText(row.error_class ?? undefined);
 }
 
 function isThenable(value: unknown): boolean {

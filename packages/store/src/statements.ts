@@ -27,9 +27,6 @@ export function prepareStatements(db: DatabaseSync) {
     setQueued: p(
       'UPDATE urls SET state = ?, not_before = ?, lease = NULL, lease_expires_at = NULL WHERE id = ?',
     ),
-    setEnded: p(
-      'UPDATE urls SET state = ?, error_class = ?, lease = NULL, lease_expires_at = NULL WHERE id = ?',
-    ),
     setLeased: p(
       `UPDATE urls SET state = ${STATE.inflight}, lease = ?, lease_expires_at = ?, attempts = attempts + 1 WHERE id = ?`,
     ),
@@ -79,6 +76,28 @@ export function prepareStatements(db: DatabaseSync) {
       WHERE job_id = ? AND state = ${STATE.done} AND next_fetch_at IS NOT NULL`),
     expiredLeases: p(`SELECT ${URL_COLUMNS} FROM urls u JOIN hosts h ON h.host_id = u.host_id
       WHERE u.state = ${STATE.inflight} AND u.lease_expires_at <= ? ORDER BY u.lease_expires_at, u.id LIMIT ?`),
+
+    // Why URLs ended (schema version 2): written only when a URL fails or is dropped, or
+    // leaves those states, so the lease path is untouched.
+    insertEndedUrl: p(`INSERT INTO urls (fp, host_id, job_id, state, score, depth, not_before, url, meta,
+        error_class, reason, message) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`),
+    setEndedWithReason: p(`UPDATE urls SET state = ?, error_class = ?, reason = ?, message = ?,
+        status = coalesce(?, status), lease = NULL, lease_expires_at = NULL WHERE id = ?`),
+    endDetail: p('SELECT state, reason, error_class, message, depth FROM urls WHERE id = ?'),
+    reviveDropped: p(`UPDATE urls SET state = ?, score = ?, depth = ?, not_before = ?, error_class = NULL,
+        reason = NULL, message = NULL WHERE id = ?`),
+    addReasonCount: p(`INSERT INTO reason_counts (job_id, state, reason, count) VALUES (?, ?, ?, ?)
+      ON CONFLICT (job_id, state, reason) DO UPDATE SET count = count + excluded.count`),
+    jobReasonCounts: p('SELECT state, reason, count FROM reason_counts WHERE job_id = ? AND count > 0'),
+    allReasonCounts: p(
+      'SELECT state, reason, sum(count) AS count FROM reason_counts WHERE count > 0 GROUP BY state, reason',
+    ),
+    endedUrls: p(`SELECT u.id, u.job_id, u.url, u.state, u.reason, u.error_class, u.message, u.attempts,
+        u.depth, u.status FROM urls u
+      WHERE u.state IN (${STATE.failed}, ${STATE.dropped}) AND u.id > ? ORDER BY u.id LIMIT ?`),
+    jobEndedUrls: p(`SELECT u.id, u.job_id, u.url, u.state, u.reason, u.error_class, u.message, u.attempts,
+        u.depth, u.status FROM urls u
+      WHERE u.job_id = ? AND u.state IN (${STATE.failed}, ${STATE.dropped}) AND u.id > ? ORDER BY u.id LIMIT ?`),
 
     meta: p('SELECT value FROM store_meta WHERE key = ?'),
     setMeta: p(

@@ -1,3 +1,5 @@
+import type { OutcomeReason } from '@kraul/protocol';
+
 /**
  * The frontier's state for one shard (one partition of the schedule and todo topics).
  * Primitive, policy-free operations: the frontier service decides retries, backoff and
@@ -60,6 +62,47 @@ export interface UrlIdentity {
   meta?: Record<string, string | number | boolean>;
 }
 
+/** Why a URL ended failed or dropped, as recorded with it. */
+export interface EndDetail {
+  /** The reason code. Default: derived from the error class or drop text. */
+  reason?: OutcomeReason;
+  /** The detail in words. Default: the error class or drop text. */
+  message?: string;
+  /** The last response status, when there was one. */
+  status?: number;
+}
+
+/** The end states that carry a reason. */
+export type EndedState = 'failed' | 'dropped';
+
+/** URLs per end state and reason. */
+export type ReasonCounts = Record<EndedState, Partial<Record<OutcomeReason, number>>>;
+
+/** Adds `more` into `total`: counts of several shards summed. */
+export function addReasonCounts(total: ReasonCounts, more: ReasonCounts): ReasonCounts {
+  for (const state of ['failed', 'dropped'] as const) {
+    for (const [reason, count] of Object.entries(more[state]) as [OutcomeReason, number][]) {
+      total[state][reason] = (total[state][reason] ?? 0) + count;
+    }
+  }
+  return total;
+}
+
+/** A failed or dropped URL with why, as `kraul run --failures` and `kraul export --failures` write it. */
+export interface EndedUrl {
+  /** The row's place in the store: page with `endedUrls({ afterId })`. */
+  id: number;
+  job: string;
+  url: string;
+  state: EndedState;
+  reason: OutcomeReason;
+  message?: string;
+  attempts: number;
+  depth: number;
+  /** The last response status, when there was one. */
+  status?: number;
+}
+
 export interface LeaseOptions {
   now: number;
   /** Most URLs to lease in this call. */
@@ -97,14 +140,25 @@ export interface FrontierShardStore {
   ): boolean;
   /** Puts a URL back in its host queue, due at `notBefore`. An unknown fingerprint is ignored. */
   requeue(fp: string, notBefore: number): void;
-  /** Records a URL as finally failed. An unknown fingerprint is ignored. */
-  markFailed(fp: string, errorClass: string): void;
+  /** Records a URL as finally failed, and why. An unknown fingerprint is ignored. */
+  markFailed(fp: string, errorClass: string, detail?: EndDetail): void;
   /**
    * Records a URL as dropped (the reason is kept as its `errorClass`). Returns false when it
    * already was, or when the fingerprint is unknown and no `identity` was given. With `identity`,
    * an unknown URL is recorded as dropped, so it is never added later.
    */
-  markDropped(fp: string, reason: string, identity?: UrlIdentity): boolean;
+  markDropped(fp: string, reason: string, identity?: UrlIdentity, detail?: EndDetail): boolean;
+  /**
+   * Queues a dropped URL again, at a new depth and score (a URL dropped for its depth or the
+   * budget, found again where it may be fetched). Returns false unless it was dropped.
+   */
+  requeueDropped(fp: string, url: { score: number; depth: number; notBefore?: number }): boolean;
+  /** Why a failed or dropped URL ended so; undefined for other states and unknown fingerprints. */
+  endDetail(fp: string): { reason: OutcomeReason; message?: string; depth: number } | undefined;
+  /** URLs per end state and reason, for one job or all: a read of the counter rows. */
+  reasonCounts(job?: string): ReasonCounts;
+  /** Failed and dropped URLs in store order after `afterId`, for one job or all. A full scan, for exports. */
+  endedUrls(options: { job?: string; afterId?: number; limit: number }): EndedUrl[];
   /**
    * Leases due URLs (queued, or done and due for a revisit), hosts interleaved, best score first
    * within a host, then oldest. Each becomes inflight with a fresh lease and attempts + 1.

@@ -112,12 +112,18 @@ describe('the store file', () => {
 
   it('records the schema version and runs in WAL mode', () => {
     const store = stores.open();
-    expect(SCHEMA_VERSION).toBe(1);
-    expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([{ version: 1 }]);
+    expect(SCHEMA_VERSION).toBe(2);
+    expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
     expect(readFile(store.path, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     store.close();
     stores.open();
-    expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([{ version: 1 }]);
+    expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
   });
 
   it('refuses a file written by a newer schema', () => {
@@ -127,7 +133,7 @@ describe('the store file', () => {
     db.exec('INSERT INTO schema_version (version, applied_at) VALUES (99, 0)');
     db.close();
     expect(() => openSqliteShardStore({ path, partition: 0 })).toThrow(
-      expect.objectContaining({ code: 'store.schema_too_new', context: { found: 99, supported: 1 } }),
+      expect.objectContaining({ code: 'store.schema_too_new', context: { found: 99, supported: 2 } }),
     );
   });
 

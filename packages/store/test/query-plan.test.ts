@@ -11,8 +11,15 @@ afterEach(() => stores.cleanup());
 
 type QueryName = keyof Statements | 'readyLane';
 
-/** Status reads over the few rows of `jobs`, or every host: never on the lease or decision path. */
-const STATUS_QUERIES = new Set<QueryName>(['jobs', 'allCounts', 'topHosts']);
+/** Status and export reads over the few rows of `jobs`, every host, or every ended URL: never on the lease or decision path. */
+const STATUS_QUERIES = new Set<QueryName>([
+  'jobs',
+  'allCounts',
+  'topHosts',
+  'allReasonCounts',
+  'endedUrls',
+  'jobEndedUrls',
+]);
 
 /** The index each hot query must search through. */
 const EXPECTED_INDEX: Partial<Record<QueryName, string>> = {

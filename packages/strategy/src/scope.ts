@@ -1,9 +1,10 @@
-import type { Job } from '@kraul/protocol';
+import type { Job, OutcomeReason } from '@kraul/protocol';
 import { tryNormalizeUrl } from '@kraul/url';
 import { getDomain } from 'tldts';
 import { trapReason } from './traps.ts';
 
-export type ScopeVerdict = { ok: true } | { ok: false; reason: string };
+/** `reason` says why in words; `code` is the shared reason code (out_of_scope, depth or trap). */
+export type ScopeVerdict = { ok: true } | { ok: false; reason: string; code: OutcomeReason };
 
 const OK: ScopeVerdict = { ok: true };
 
@@ -55,25 +56,27 @@ export class JobScope {
   /** Whether a (normalised) URL at a depth belongs to the crawl, and why not. */
   check(url: string, depth: number): ScopeVerdict {
     const scope = this.#job.settings.scope;
-    if (depth > scope.maxDepth) return { ok: false, reason: `depth ${depth} over ${scope.maxDepth}` };
     if (url.length > scope.maxUrlLength)
-      return { ok: false, reason: `url longer than ${scope.maxUrlLength}` };
+      return { ok: false, reason: `url longer than ${scope.maxUrlLength}`, code: 'out_of_scope' };
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      return { ok: false, reason: 'not a url' };
+      return { ok: false, reason: 'not a url', code: 'out_of_scope' };
     }
     if (scope.mode === 'host' && !this.#hosts.has(parsed.hostname))
-      return { ok: false, reason: 'other host' };
+      return { ok: false, reason: 'other host', code: 'out_of_scope' };
     if (scope.mode === 'domain' && !this.#domains.has(registrableDomain(parsed.hostname))) {
-      return { ok: false, reason: 'other domain' };
+      return { ok: false, reason: 'other domain', code: 'out_of_scope' };
     }
     if (this.#allow.length > 0 && !this.#allow.some((re) => re.test(url)))
-      return { ok: false, reason: 'not allowed' };
-    if (this.#deny.some((re) => re.test(url))) return { ok: false, reason: 'denied' };
+      return { ok: false, reason: 'not allowed', code: 'out_of_scope' };
+    if (this.#deny.some((re) => re.test(url))) return { ok: false, reason: 'denied', code: 'out_of_scope' };
     const trap = trapReason(parsed);
-    if (trap !== undefined) return { ok: false, reason: `trap: ${trap}` };
+    if (trap !== undefined) return { ok: false, reason: `trap: ${trap}`, code: 'trap' };
+    // Last: the one reason that depends on the way the URL was found, not on the URL.
+    if (depth > scope.maxDepth)
+      return { ok: false, reason: `depth ${depth} over ${scope.maxDepth}`, code: 'depth' };
     return OK;
   }
 }

@@ -33,14 +33,22 @@ describe('JobScope', () => {
   it('keeps the registrable domain by default', () => {
     const scope = new JobScope(makeJob());
     expect(scope.check('https://shop.example.co.uk/a', 1)).toEqual({ ok: true });
-    expect(scope.check('https://example.com/a', 1)).toEqual({ ok: false, reason: 'other domain' });
+    expect(scope.check('https://example.com/a', 1)).toEqual({
+      ok: false,
+      reason: 'other domain',
+      code: 'out_of_scope',
+    });
     expect(scope.check('https://co.uk/a', 1).ok).toBe(false);
   });
 
   it('keeps only the seed hosts in host mode, anything in any mode', () => {
     const host = new JobScope(makeJob({ settings: { scope: { mode: 'host' } } }));
     expect(host.check('https://www.example.co.uk/x', 1).ok).toBe(true);
-    expect(host.check('https://shop.example.co.uk/x', 1)).toEqual({ ok: false, reason: 'other host' });
+    expect(host.check('https://shop.example.co.uk/x', 1)).toEqual({
+      ok: false,
+      reason: 'other host',
+      code: 'out_of_scope',
+    });
     const any = new JobScope(makeJob({ settings: { scope: { mode: 'any' } } }));
     expect(any.check('https://elsewhere.org/', 1).ok).toBe(true);
   });
@@ -62,10 +70,19 @@ describe('JobScope', () => {
     expect(scope.check('https://www.example.co.uk/docs/a', 3)).toEqual({
       ok: false,
       reason: 'depth 3 over 2',
+      code: 'depth',
     });
     expect(scope.check(`https://www.example.co.uk/docs/${'a'.repeat(64)}`, 1).ok).toBe(false);
-    expect(scope.check('https://www.example.co.uk/blog/a', 1)).toEqual({ ok: false, reason: 'not allowed' });
-    expect(scope.check('https://www.example.co.uk/docs/a.pdf', 1)).toEqual({ ok: false, reason: 'denied' });
+    expect(scope.check('https://www.example.co.uk/blog/a', 1)).toEqual({
+      ok: false,
+      reason: 'not allowed',
+      code: 'out_of_scope',
+    });
+    expect(scope.check('https://www.example.co.uk/docs/a.pdf', 1)).toEqual({
+      ok: false,
+      reason: 'denied',
+      code: 'out_of_scope',
+    });
   });
 
   it('names an invalid pattern', () => {

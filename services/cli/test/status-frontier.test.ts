@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { claimDataDir, openSqliteShardStore } from '@kraul/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { frontierCounts } from '../src/commands/status.ts';
+import { reasonLines } from '../src/failures.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -37,6 +38,14 @@ describe('kraul status --data-dir', () => {
       if (partition === 1) {
         const [leased] = store.leaseDue({ now: 0, limit: 1, perHost: 1, leaseMs: 1_000, jobs: ['j'] });
         store.markDone(leased!.fp, { status: 200, fetchedAt: 1 });
+        const [failed] = store.leaseDue({ now: 0, limit: 1, perHost: 1, leaseMs: 1_000, jobs: ['j'] });
+        store.markFailed(failed!.fp, 'timeout');
+        store.markDropped(fp(500), 'other host', {
+          url: 'https://x.test/',
+          job: 'j',
+          hostKey: 'x.test',
+          depth: 1,
+        });
         store.add({
           fp: fp(999),
           url: 'https://other.test/',
@@ -50,7 +59,10 @@ describe('kraul status --data-dir', () => {
     }
     const all = frontierCounts(dir);
     expect(all.shards).toBe(2);
-    expect(all.counts).toEqual({ queued: 10, inflight: 0, done: 1, failed: 0, dropped: 0 });
+    expect(all.counts).toEqual({ queued: 9, inflight: 0, done: 1, failed: 1, dropped: 1 });
+    expect(all.reasons).toEqual({ failed: { timeout: 1 }, dropped: { out_of_scope: 1 } });
+    expect(reasonLines(all.reasons)).toEqual(['  failed: timeout 1', '  dropped: out of scope 1']);
+    expect(frontierCounts(dir, 'k').reasons).toEqual({ failed: {}, dropped: {} });
     expect(all.topHosts[0]).toMatchObject({ hostKey: 'h0.test', queued: 5 });
     expect(frontierCounts(dir, 'k').counts.queued).toBe(1);
   });

@@ -10,9 +10,11 @@ import {
 } from '@kraul/protocol';
 import { type Delivery, type JobRegistry, type PartitionSetupError, TopicConsumer } from '@kraul/runtime';
 import {
+  addReasonCounts,
   claimDataDir,
   type FrontierShardStore,
   openSqliteShardStore,
+  type ReasonCounts,
   StoreError,
   shardFileName,
   type UrlState,
@@ -99,6 +101,16 @@ export class FrontierWorker {
         'outcome',
       ]),
       urls: m.gauge('frontier_urls', 'URLs per state in the owned shards', ['state']),
+      ended: m.counter(
+        'frontier_urls_ended_total',
+        'URLs that ended failed or dropped, by end state and reason (the protocol reason codes: a bounded set)',
+        ['state', 'reason'],
+      ),
+      endedNow: m.gauge(
+        'frontier_urls_ended',
+        'Failed and dropped URLs in the owned shards, by end state and reason',
+        ['state', 'reason'],
+      ),
       shards: m.gauge('frontier_shards', 'Partitions owned'),
       deadLetters: m.counter(
         'frontier_dead_letters_total',
@@ -154,6 +166,13 @@ export class FrontierWorker {
       const counts = shard.store.counts(job);
       for (const state of Object.keys(total) as UrlState[]) total[state] += counts[state];
     }
+    return total;
+  }
+
+  /** Failed and dropped URLs per reason over every owned shard, for one job or all. */
+  reasonCounts(job?: string): ReasonCounts {
+    const total: ReasonCounts = { failed: {}, dropped: {} };
+    for (const shard of this.#shards.values()) addReasonCounts(total, shard.store.reasonCounts(job));
     return total;
   }
 
@@ -235,7 +254,11 @@ export class FrontierWorker {
     // The store transaction is durable before the offsets move: a crash replays, never skips.
     for (const delivery of deliveries) consumer.complete(delivery);
     for (const [outcome, count] of Object.entries(stats))
-      if (count > 0) this.#metrics.decisions.inc({ outcome }, count);
+      if (typeof count === 'number' && count > 0) this.#metrics.decisions.inc({ outcome }, count);
+    for (const [key, count] of stats.ended) {
+      const [state, reason] = key.split('/') as [string, string];
+      this.#metrics.ended.inc({ state, reason }, count);
+    }
     if (stats.invalid > 0)
       this.#options.log.warn({ invalid: stats.invalid }, 'decisions of URLs without a host key skipped');
     if (stats.added + stats.retried > 0) this.#wake?.();
@@ -316,5 +339,14 @@ export class FrontierWorker {
       }
     }
     for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
+    const reasons = this.reasonCounts();
+    // Reset and set in one synchronous step: a scrape sees the old values or the new, and a
+    // reason whose count fell to zero leaves no stale sample.
+    this.#metrics.endedNow.reset();
+    for (const state of ['failed', 'dropped'] as const) {
+      for (const [reason, count] of Object.entries(reasons[state])) {
+        this.#metrics.endedNow.set({ state, reason }, count);
+      }
+    }
   }
 }

@@ -1,5 +1,13 @@
-import { type Decision, type FetchRequest, type Job, KraulError } from '@kraul/protocol';
-import type { FrontierShardStore, UrlEntry } from '@kraul/store';
+import {
+  type Decision,
+  type FetchRequest,
+  type Job,
+  KraulError,
+  type OutcomeReason,
+  reasonOfFailure,
+  reasonOfText,
+} from '@kraul/protocol';
+import type { EndedState, FrontierShardStore, UrlEntry } from '@kraul/store';
 import { hostKey } from '@kraul/url';
 import { type RetryPolicy, retryAt } from './retry-policy.ts';
 
@@ -15,6 +23,8 @@ export interface ApplyStats {
   stale: number;
   /** Decisions whose URL has no host key (not http or https): skipped, so the rest of the batch applies. */
   invalid: number;
+  /** URLs that ended failed or dropped, per end state and reason: `failed/timeout` → count. */
+  ended: Map<`${EndedState}/${OutcomeReason}`, number>;
 }
 
 export const emptyStats = (): ApplyStats => ({
@@ -27,7 +37,16 @@ export const emptyStats = (): ApplyStats => ({
   dropped: 0,
   stale: 0,
   invalid: 0,
+  ended: new Map(),
 });
+
+function countEnded(stats: ApplyStats, state: EndedState, reason: OutcomeReason): void {
+  const key = `${state}/${reason}` as const;
+  stats.ended.set(key, (stats.ended.get(key) ?? 0) + 1);
+}
+
+/** Reasons of a dropped URL that a later, acceptable schedule decision overrides. */
+const REVIVABLE: ReadonlySet<OutcomeReason> = new Set(['depth', 'budget']);
 
 /** URLs a job already holds across every shard this frontier owns (its page budget). */
 export type JobTotal = (job: string) => number;
@@ -62,16 +81,47 @@ export class FrontierShard {
         switch (decision.op) {
           case 'schedule': {
             if (job.state === 'stopped') break;
-            if (store.get(decision.fp)) {
+            const known = store.get(decision.fp);
+            // A URL dropped for its depth or the budget is taken when found where it may be fetched.
+            const revive =
+              known?.state === 'dropped' && REVIVABLE.has(store.endDetail(decision.fp)?.reason ?? 'other');
+            if (known && !revive) {
               stats.duplicate += 1;
               break;
             }
-            if (
-              (limits.maxPagesPerHost !== undefined &&
-                store.hostTotal(job.id, key) >= limits.maxPagesPerHost) ||
-              (limits.maxPages !== undefined && jobTotal(job.id) >= limits.maxPages)
-            ) {
+            const budget =
+              limits.maxPagesPerHost !== undefined && store.hostTotal(job.id, key) >= limits.maxPagesPerHost
+                ? `over the budget of ${limits.maxPagesPerHost} pages per host`
+                : limits.maxPages !== undefined && jobTotal(job.id) >= limits.maxPages
+                  ? `over the budget of ${limits.maxPages} pages`
+                  : undefined;
+            if (budget !== undefined) {
               stats.overBudget += 1;
+              // Recorded, so the summary says why the crawl stopped short; revived if budget frees up.
+              if (!known) {
+                store.markDropped(
+                  decision.fp,
+                  budget,
+                  {
+                    url: decision.url,
+                    job: job.id,
+                    hostKey: key,
+                    depth: decision.depth,
+                    score: decision.score,
+                  },
+                  { reason: 'budget' },
+                );
+                countEnded(stats, 'dropped', 'budget');
+              }
+              break;
+            }
+            if (revive) {
+              store.requeueDropped(decision.fp, {
+                score: decision.score,
+                depth: decision.depth,
+                ...(decision.notBefore === undefined ? {} : { notBefore: decision.notBefore }),
+              });
+              stats.added += 1;
               break;
             }
             store.add({
@@ -113,27 +163,51 @@ export class FrontierShard {
               stats.stale += 1;
               break;
             }
-            if (decision.errorClass === 'robots' && !decision.retryable) {
-              // Not a failure of the page: the site asked not to be crawled there.
-              store.markDropped(decision.fp, 'robots.txt');
+            const reason = reasonOfFailure(decision.errorClass, decision.status);
+            const detail = {
+              reason,
+              ...(decision.message === undefined ? {} : { message: decision.message }),
+              ...(decision.status === undefined ? {} : { status: decision.status }),
+            };
+            if (
+              (decision.errorClass === 'robots' || decision.errorClass === 'out_of_scope') &&
+              !decision.retryable
+            ) {
+              // Not a failure of the page: the site asked not to be crawled there, or a
+              // redirect led out of the crawl.
+              store.markDropped(
+                decision.fp,
+                decision.errorClass === 'robots' ? 'robots.txt' : 'out_of_scope',
+                undefined,
+                detail,
+              );
               stats.dropped += 1;
+              countEnded(stats, 'dropped', reason);
             } else if (decision.retryable && entry.attempts < job.settings.maxAttempts) {
               store.requeue(decision.fp, retryAt(now, entry.attempts, this.#retry, decision.retryAfterMs));
               stats.retried += 1;
             } else {
-              store.markFailed(decision.fp, decision.errorClass);
+              store.markFailed(decision.fp, decision.errorClass, detail);
               stats.failed += 1;
+              countEnded(stats, 'failed', reason);
             }
             break;
           }
           case 'drop': {
-            store.markDropped(decision.fp, decision.reason, {
-              url: decision.url,
-              job: job.id,
-              hostKey: key,
-              depth: 0,
-            });
+            // A drop names a URL the strategy leaves out; one the frontier knows already keeps its state.
+            if (store.get(decision.fp)) {
+              stats.duplicate += 1;
+              break;
+            }
+            const reason = decision.code ?? reasonOfText(decision.reason);
+            store.markDropped(
+              decision.fp,
+              decision.reason,
+              { url: decision.url, job: job.id, hostKey: key, depth: decision.depth ?? 0 },
+              { reason },
+            );
             stats.dropped += 1;
+            countEnded(stats, 'dropped', reason);
             break;
           }
         }
@@ -152,7 +226,10 @@ export class FrontierShard {
       for (const entry of this.store.expiredLeases(now, 1_000)) {
         const maxAttempts = jobs.get(entry.job)?.settings.maxAttempts ?? 1;
         if (entry.attempts >= maxAttempts) {
-          this.store.markFailed(entry.fp, 'timeout');
+          this.store.markFailed(entry.fp, 'timeout', {
+            reason: 'timeout',
+            message: `no report within the lease, after ${entry.attempts} attempts`,
+          });
           failed += 1;
         } else {
           this.store.requeue(entry.fp, now);

@@ -170,13 +170,22 @@ describe('strategy and frontier on Kafka', () => {
       requests.every((request) => request.attempt === 1 && request.fp === fingerprint(request.url)),
     ).toBe(true);
     expect(misplaced).toEqual([]);
+    // The denied links of every fetched page are recorded as dropped, out of scope, once each.
+    const denied = new Set(
+      [...expected].flatMap((url) =>
+        linksOf(url)
+          .filter((link) => link.url.includes('/private/'))
+          .map((link) => link.url),
+      ),
+    );
     expect(frontier.counts('job-1')).toEqual({
       queued: 0,
       inflight: 0,
       done: expected.size,
       failed: 0,
-      dropped: 0,
+      dropped: denied.size,
     });
+    expect(frontier.reasonCounts('job-1')).toEqual({ failed: {}, dropped: { out_of_scope: denied.size } });
     expect(frontier.ownedPartitions()).toEqual([0, 1, 2]);
   });
 });

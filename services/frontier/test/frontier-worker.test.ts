@@ -334,3 +334,45 @@ describe('FrontierWorker with bad input', () => {
     expect(crawler.received[1]!.request).toMatchObject({ job: 'ghost', url: `https://${host}/ghost-3` });
   });
 });
+
+describe('FrontierWorker reasons', () => {
+  it('counts failed and dropped URLs per reason in its metrics, and sums them over its shards', async () => {
+    await setUp();
+    const [a, b] = hostsOn(1, 2);
+    const metrics = createMetricsRegistry();
+    const worker = await startWorker({ metrics });
+    await cluster.sendDecisions(a!, [
+      {
+        op: 'drop',
+        url: `https://${a}/cal?d=9`,
+        fp: '00000000000000a1',
+        reason: 'trap: counting',
+        code: 'trap',
+      },
+      { op: 'drop', url: `https://${a}/away`, fp: '00000000000000a2', reason: 'other host' },
+    ]);
+    await cluster.sendDecisions(b!, [
+      {
+        op: 'drop',
+        url: `https://${b}/deep`,
+        fp: '00000000000000b1',
+        reason: 'depth 9 over 8',
+        code: 'depth',
+        depth: 9,
+      },
+    ]);
+    await waitUntil('the drops recorded', () => worker.counts().dropped === 3);
+    expect(worker.reasonCounts('job-1')).toEqual({
+      failed: {},
+      dropped: { trap: 1, out_of_scope: 1, depth: 1 },
+    });
+    const text = await metrics.metrics();
+    expect(text).toContain('kraul_frontier_urls_ended_total{state="dropped",reason="trap"} 1');
+    expect(text).toContain('kraul_frontier_urls_ended_total{state="dropped",reason="depth"} 1');
+    await waitUntil('the gauges set by a feeding round', async () =>
+      (await metrics.metrics()).includes(
+        'kraul_frontier_urls_ended{state="dropped",reason="out_of_scope"} 1',
+      ),
+    );
+  });
+});

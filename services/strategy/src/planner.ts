@@ -5,8 +5,17 @@ import {
   type Job,
   KraulError,
   type PageFetched,
+  type PageLink,
 } from '@kraul/protocol';
-import type { CrawlStrategy, JobScope, RecentUrls } from '@kraul/strategy';
+import {
+  type CrawlStrategy,
+  isStep,
+  type JobScope,
+  originLength,
+  type RecentUrls,
+  type ScopeVerdict,
+  type SequenceTraps,
+} from '@kraul/strategy';
 import { fingerprint, hostKey, partitionForKey, tryNormalizeUrl } from '@kraul/url';
 
 /** Decisions bound for one partition of the schedule topic. */
@@ -20,7 +29,14 @@ export interface PartitionPlan {
 /** Why links were left out, counted per page for metrics. */
 export interface PlanStats {
   scheduled: number;
+  /** Every link the scope refused (depth and traps included), or with no host to crawl. */
   outOfScope: number;
+  /** Of those: deeper than the job's limit. */
+  depth: number;
+  /** Of those: recognised as a crawler trap (stateless heuristics or a barren counting chain). */
+  trap: number;
+  /** Drop decisions sent, so the frontier records the URL and why (repeats within the recent cache are not sent again). */
+  dropped: number;
   recent: number;
   nofollow: number;
   rejectedByStrategy: number;
@@ -34,6 +50,8 @@ export interface PlannerContext {
   recent: RecentUrls;
   /** Partitions of the schedule topic. */
   partitions: number;
+  /** Counting chains of the job's hosts; without it only the stateless trap heuristics apply. */
+  traps?: SequenceTraps;
 }
 
 /**
@@ -42,7 +60,16 @@ export interface PlannerContext {
  */
 export class Planner {
   readonly #byPartition = new Map<number, PartitionPlan>();
-  readonly stats: PlanStats = { scheduled: 0, outOfScope: 0, recent: 0, nofollow: 0, rejectedByStrategy: 0 };
+  readonly stats: PlanStats = {
+    scheduled: 0,
+    outOfScope: 0,
+    depth: 0,
+    trap: 0,
+    dropped: 0,
+    recent: 0,
+    nofollow: 0,
+    rejectedByStrategy: 0,
+  };
   readonly #context: PlannerContext;
 
   constructor(context: PlannerContext) {
@@ -61,7 +88,7 @@ export class Planner {
       const fp = fingerprint(url);
       const verdict = scope.check(url, 0);
       if (!verdict.ok) {
-        this.#add(url, { op: 'drop', url, fp, reason: verdict.reason });
+        this.#add(url, { op: 'drop', url, fp, reason: verdict.reason, code: verdict.code, depth: 0 });
         continue;
       }
       const score = seed.score ?? strategy.scoreSeed?.(url, job) ?? 0;
@@ -104,13 +131,35 @@ export class Planner {
       this.stats.nofollow += page.links.length;
     } else {
       const source = { url: page.url, depth: page.depth, score: 0 };
+      const traps = this.#context.traps;
+      const origin = traps === undefined ? -1 : originLength(page.url);
+      // Links that count on from this page are judged last: whether the page brought anything
+      // new besides them decides whether they continue a barren chain.
+      const steps: PageLink[] = [];
+      const scheduledBefore = this.stats.scheduled;
       for (const link of page.links) {
         if (link.nofollow && !followAll) {
           this.stats.nofollow += 1;
           continue;
         }
+        if (origin > 0 && isStep(page.url, link.url, origin)) {
+          steps.push(link);
+          continue;
+        }
         this.#link(link.url, page.depth + 1, () =>
           this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
+        );
+      }
+      const broughtNew = this.stats.scheduled > scheduledBefore;
+      const host = page.url.slice(0, origin);
+      for (const link of steps) {
+        const step = traps!.step(host, page.url, broughtNew, link.url);
+        this.#link(
+          link.url,
+          page.depth + 1,
+          () => this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
+          undefined,
+          step.trap ? { ok: false, reason: step.reason, code: 'trap' } : undefined,
         );
       }
     }
@@ -127,15 +176,25 @@ export class Planner {
       lease: failure.lease,
       errorClass: failure.errorClass,
       retryable: failure.retryable,
+      message: failure.message,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
       ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
     });
   }
 
-  #link(url: string, depth: number, score: () => number | undefined, meta?: Record<string, string>): void {
+  #link(
+    url: string,
+    depth: number,
+    score: () => number | undefined,
+    meta?: Record<string, string>,
+    refused?: ScopeVerdict,
+  ): void {
+    const verdict = refused ?? this.#context.scope.check(url, depth);
     // A URL the scope accepts can still have no host key (mailto:, ftp: in an 'any' scope).
-    const key = this.#context.scope.check(url, depth).ok ? this.#keyOf(url) : undefined;
-    if (key === undefined) {
+    const key = this.#keyOf(url);
+    if (!verdict.ok || key === undefined) {
       this.stats.outOfScope += 1;
+      if (!verdict.ok && key !== undefined) this.#drop(url, depth, key, verdict);
       return;
     }
     const fp = fingerprint(url);
@@ -150,6 +209,20 @@ export class Planner {
     }
     this.#addTo(key, { op: 'schedule', url, fp, score: value, depth, ...(meta ? { meta } : {}) });
     this.stats.scheduled += 1;
+  }
+
+  /**
+   * Tells the frontier a link is left out, and why, so it is counted and listed. Once per URL
+   * within the recent cache. A link too deep is remembered apart from the URLs sent: found
+   * again at a depth the job takes, it must still be scheduled.
+   */
+  #drop(url: string, depth: number, key: string, verdict: Extract<ScopeVerdict, { ok: false }>): void {
+    if (verdict.code === 'depth') this.stats.depth += 1;
+    else if (verdict.code === 'trap') this.stats.trap += 1;
+    const fp = fingerprint(url);
+    if (this.#seenLately(verdict.code === 'depth' ? `depth ${fp}` : fp)) return;
+    this.#addTo(key, { op: 'drop', url, fp, reason: verdict.reason, code: verdict.code, depth });
+    this.stats.dropped += 1;
   }
 
   #seenLately(fp: string): boolean {

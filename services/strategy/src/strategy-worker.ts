@@ -10,7 +10,7 @@ import {
   topicNames,
 } from '@kraul/protocol';
 import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
-import { type CrawlStrategy, JobScope, loadStrategy, RecentUrls } from '@kraul/strategy';
+import { type CrawlStrategy, JobScope, loadStrategy, RecentUrls, SequenceTraps } from '@kraul/strategy';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { Planner } from './planner.ts';
 
@@ -43,6 +43,8 @@ interface JobPlan {
   job: Job;
   scope: JobScope;
   strategy: CrawlStrategy;
+  /** Counting chains per host of this job, to recognise traps (bounded: see SequenceTraps). */
+  traps: SequenceTraps;
 }
 
 /**
@@ -146,7 +148,10 @@ export class StrategyWorker {
       }
       const { stats } = planner;
       this.#metrics.links.inc({ outcome: 'scheduled' }, stats.scheduled);
-      this.#metrics.links.inc({ outcome: 'out_of_scope' }, stats.outOfScope);
+      // outcome: scheduled, out_of_scope, depth, trap, recent, nofollow, rejected_by_strategy (a bounded set).
+      this.#metrics.links.inc({ outcome: 'out_of_scope' }, stats.outOfScope - stats.depth - stats.trap);
+      this.#metrics.links.inc({ outcome: 'depth' }, stats.depth);
+      this.#metrics.links.inc({ outcome: 'trap' }, stats.trap);
       this.#metrics.links.inc({ outcome: 'recent' }, stats.recent);
       this.#metrics.links.inc({ outcome: 'nofollow' }, stats.nofollow);
       this.#metrics.links.inc({ outcome: 'rejected_by_strategy' }, stats.rejectedByStrategy);
@@ -208,6 +213,7 @@ export class StrategyWorker {
         job,
         scope: new JobScope(job),
         strategy: await loadStrategy(job, this.#options.cwd),
+        traps: new SequenceTraps(),
       }));
       // A job that cannot be planned stays so until it changes on the jobs topic (which
       // clears this entry): its further events are skipped at once, not after a wait each.

@@ -1,5 +1,5 @@
 import type { CrawlSeeded, Decision, FetchFailed, Job, PageLink } from '@kraul/protocol';
-import { breadthFirst, type CrawlStrategy, JobScope, RecentUrls } from '@kraul/strategy';
+import { breadthFirst, type CrawlStrategy, JobScope, RecentUrls, SequenceTraps } from '@kraul/strategy';
 import { fingerprint, hostKey, partitionForKey } from '@kraul/url';
 import { describe, expect, it } from 'vitest';
 import { type PartitionPlan, Planner } from '../src/planner.ts';
@@ -299,6 +299,8 @@ describe('Planner.seeded', () => {
             url: 'https://a.test/blocked',
             fp: fingerprint('https://a.test/blocked'),
             reason: 'denied',
+            code: 'out_of_scope',
+            depth: 0,
           },
         ],
       },
@@ -338,10 +340,92 @@ describe('Planner.failed', () => {
             lease: 'lease-7',
             errorClass: 'http_status',
             retryable: true,
+            message: '503',
+            status: 503,
             retryAfterMs: 5_000,
           },
         ],
       },
     ]);
+  });
+});
+
+describe('Planner: links left out are dropped with a reason', () => {
+  it('sends one drop per URL out of scope, too deep or a trap, with its code and depth', () => {
+    const job = makeJob({ seeds: ['https://a.test/'], settings: { scope: { mode: 'host', maxDepth: 1 } } });
+    const recent = new RecentUrls(1_000);
+    const planner = plannerFor(job, { recent });
+    planner.fetched(
+      pageFetched('https://a.test/', {
+        links: links(
+          'https://b.test/x',
+          'https://a.test/s/1?sid=abc',
+          'https://a.test/ok',
+          'mailto:me@a.test',
+        ),
+      }),
+    );
+    const drops = decisionsOf(planner.plans(), 'drop');
+    expect(drops.map((d) => d.op === 'drop' && [d.url, d.code, d.depth]).sort()).toEqual([
+      ['https://a.test/s/1?sid=abc', 'trap', 1],
+      ['https://b.test/x', 'out_of_scope', 1],
+    ]);
+    expect(planner.stats).toMatchObject({ scheduled: 1, outOfScope: 3, trap: 1, dropped: 2 });
+
+    const deep = plannerFor(job, { recent });
+    deep.fetched(
+      pageFetched('https://a.test/ok', {
+        depth: 1,
+        links: links('https://a.test/deeper', 'https://b.test/x'),
+      }),
+    );
+    // b.test/x was sent lately: not again.
+    expect(decisionsOf(deep.plans(), 'drop').map((d) => d.op === 'drop' && [d.url, d.code, d.depth])).toEqual(
+      [['https://a.test/deeper', 'depth', 2]],
+    );
+    // Too deep is no verdict on the URL: found shallower, it is still scheduled.
+    const shallow = plannerFor(job, { recent });
+    shallow.fetched(pageFetched('https://a.test/', { links: links('https://a.test/deeper') }));
+    expect(scheduledUrls(shallow.plans())).toEqual(['https://a.test/deeper']);
+  });
+
+  it('drops the step of a counting chain whose pages bring nothing new, not pagination with content', () => {
+    const job = makeJob({ seeds: ['https://a.test/'], settings: { scope: { mode: 'host', maxDepth: 200 } } });
+    const recent = new RecentUrls(10_000);
+    const traps = new SequenceTraps({ maxBarrenSteps: 3 });
+    const crawlChain = (urlOf: (n: number) => string, extra: (n: number) => string[]) => {
+      let fetched = 0;
+      for (let n = 0; n < 100; n++) {
+        const planner = new Planner({
+          job,
+          scope: new JobScope(job),
+          strategy: breadthFirst,
+          recent,
+          partitions: PARTITIONS,
+          traps,
+        });
+        planner.fetched(pageFetched(urlOf(n), { depth: n, links: links(urlOf(n + 1), ...extra(n)) }));
+        fetched += 1;
+        const drops = decisionsOf(planner.plans(), 'drop');
+        if (drops.length > 0) {
+          expect(drops).toMatchObject([{ url: urlOf(n + 1), code: 'trap' }]);
+          return fetched;
+        }
+        expect(scheduledUrls(planner.plans())).toContain(urlOf(n + 1));
+      }
+      return fetched;
+    };
+    expect(
+      crawlChain(
+        (n) => `https://a.test/cal?d=${n}`,
+        () => [],
+      ),
+    ).toBe(4);
+    expect(
+      crawlChain(
+        (n) => `https://a.test/list?page=${n}`,
+        (n) => [`https://a.test/item/${n}`],
+      ),
+    ).toBe(100);
   });
 });

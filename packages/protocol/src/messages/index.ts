@@ -12,6 +12,7 @@ export * from './events.ts';
 export * from './fetch-request.ts';
 export * from './job.ts';
 export * from './page-document.ts';
+export * from './reasons.ts';
 export * from './schedule.ts';
 
 /** Every message kind, by its `type` tag. */

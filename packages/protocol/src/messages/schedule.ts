@@ -11,6 +11,7 @@ import {
   url,
   validators,
 } from './common.ts';
+import { outcomeReason } from './reasons.ts';
 
 export const scheduleDecision = z.object({
   op: z.literal('schedule'),
@@ -41,13 +42,22 @@ export const failedDecision = z.object({
   errorClass,
   retryable: z.boolean(),
   retryAfterMs: durationMs.optional(),
+  /** The response status, when the status itself was the failure. */
+  status: z.number().int().min(100).max(999).optional(),
+  /** What went wrong, in words (the crawler's message). */
+  message: z.string().max(2_048).optional(),
 });
 
 export const dropDecision = z.object({
   op: z.literal('drop'),
   url,
   fp: fingerprint,
+  /** Why, in words ('depth 21 over 20', 'disallowed by robots.txt'). */
   reason: z.string().max(256),
+  /** Why, as one of the shared reason codes; derived from `reason` when absent. */
+  code: outcomeReason.optional(),
+  /** Depth the URL was found at: a URL dropped for its depth is taken when found shallower. */
+  depth: depth.optional(),
 });
 
 export const decision = z.discriminatedUnion('op', [

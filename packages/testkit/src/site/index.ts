@@ -13,6 +13,7 @@ export {
   type SiteShape,
 } from './graph.ts';
 export { ETAG, LAST_MODIFIED } from './handlers/conditional.ts';
+export { LISTING_ITEMS_PER_PAGE, LISTING_PAGES } from './handlers/traps.ts';
 export type { RobotsMode, TestSiteOptions } from './options.ts';
 export type { GapMeasure, GapOptions, LoggedHeaders, LoggedRequest, RequestFilter } from './request-log.ts';
 export { type SiteHost, startTestSite, type TestSite } from './start-test-site.ts';

@@ -7,7 +7,7 @@ import { movedRobotsTxt, robotsTxt } from './handlers/robots.ts';
 import { gzippedSitemap, sitemap, sitemapIndex } from './handlers/sitemaps.ts';
 import { anyStatus, flaky, retryAfter } from './handlers/statuses.ts';
 import { hang, slow, trickle } from './handlers/timing.ts';
-import { calendar, counter, deep, session } from './handlers/traps.ts';
+import { calendar, counter, deep, listing, listingItem, session } from './handlers/traps.ts';
 import { binary, brotliBomb, gzipBomb, huge, pngImage } from './handlers/volume.ts';
 import { sendNotFound } from './respond.ts';
 import { MOVED_ROBOTS_PATH } from './robots-rules.ts';
@@ -31,6 +31,7 @@ const EXACT = new Map<string, Handler>([
   ['/image.png', pngImage],
   ['/etag', etag],
   ['/counter', counter],
+  ['/list', listing],
   ['/noindex', noindexPage],
   ['/x-robots-tag', xRobotsTagPage],
   ['/deep', deep],
@@ -49,6 +50,7 @@ const PREFIXES = new Map<string, Handler>([
   ['calendar', calendar],
   ['session', session],
   ['deep', deep],
+  ['list', listingItem],
 ]);
 
 /** The handler for a path; unknown paths get a 404 page. */

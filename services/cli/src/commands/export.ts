@@ -4,12 +4,15 @@ import { decodeAs, jobId } from '@kraul/protocol';
 import type { Command } from 'commander';
 import { type CommandContext, commandContext, requireTopics, withAdmin, withBus } from '../context.ts';
 import { CliUsageError } from '../errors.ts';
+import { writeFailures } from '../failures.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { flushed, plural, write } from '../output.ts';
 import { describeCommand } from '../program-help.ts';
 
 interface ExportOptions {
-  job: string;
+  job?: string;
+  failures?: boolean;
+  dataDir?: string;
   group?: string;
   fromBeginning?: boolean;
   follow?: boolean;
@@ -46,19 +49,50 @@ class CatchUp {
   }
 }
 
-function exportGroup(context: CommandContext, options: ExportOptions): { groupId: string; commits: boolean } {
+function exportGroup(
+  context: CommandContext,
+  options: ExportOptions & { job: string },
+): { groupId: string; commits: boolean } {
   if (options.fromBeginning) return { groupId: `${context.prefix}-export-${randomUUID()}`, commits: false };
   return { groupId: options.group ?? `${context.prefix}-export-${options.job}`, commits: true };
 }
 
+/**
+ * `kraul export --failures --data-dir D`: the failed and dropped URLs a frontier stores, read
+ * from its shard files. On a cluster each frontier machine holds the files of the partitions
+ * it owns (or they share one volume): run it there, once per data folder.
+ */
+async function exportFailures(options: ExportOptions, command: Command): Promise<void> {
+  if (options.dataDir === undefined) {
+    throw new CliUsageError(
+      'cli.missing_flag',
+      "--failures needs --data-dir: the folder of a frontier's shard files",
+      {},
+    );
+  }
+  if (options.job !== undefined && !jobId.safeParse(options.job).success) {
+    throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: not a valid job id`, {});
+  }
+  const { prefix } = commandContext(command);
+  const written = await writeFailures(process.stdout, options.dataDir, prefix, options.job);
+  process.stderr.write(
+    `kraul: exported ${plural(written, 'failed or dropped URL', 'failed or dropped URLs')}${options.job ? ` of job ${options.job}` : ''} from ${options.dataDir}\n`,
+  );
+}
+
 async function exportPages(options: ExportOptions, command: Command): Promise<void> {
+  if (options.failures) return exportFailures(options, command);
   const context = commandContext(command);
+  if (options.job === undefined) {
+    throw new CliUsageError('cli.missing_flag', '--job is required: the job whose pages to export', {});
+  }
   const id = jobId.safeParse(options.job);
   if (!id.success) {
     throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: ${id.error.issues[0]!.message}`, {});
   }
+  const job = options.job;
   const pages = context.topics.pages;
-  const { groupId, commits } = exportGroup(context, options);
+  const { groupId, commits } = exportGroup(context, { ...options, job });
   let written = 0;
   let invalid = 0;
   let noindex = 0;
@@ -92,7 +126,7 @@ async function exportPages(options: ExportOptions, command: Command): Promise<vo
             if (!follow && !catchUp.includes(record)) break;
             try {
               const page = decodeAs('page.document', record.value, record);
-              if (page.job !== options.job) {
+              if (page.job !== job) {
                 // Another job's page.
               } else if (options.skipNoindex === true && page.robots?.noindex === true) {
                 noindex += 1;
@@ -139,7 +173,7 @@ export function registerExport(program: Command): void {
     .description(
       "write a job's page documents from the pages topic to stdout as JSON lines, up to where the topic ended at start",
     )
-    .requiredOption('--job <id>', 'the job whose pages to export')
+    .option('--job <id>', 'the job whose pages (or failures) to export; required for pages')
     .option(
       '--group <id>',
       'consumer group that remembers what was exported (default: <prefix>-export-<job>)',
@@ -150,6 +184,11 @@ export function registerExport(program: Command): void {
     )
     .option('--follow', 'keep writing pages as they arrive, until Ctrl-C')
     .option('--skip-noindex', 'leave out pages marked noindex (robots meta or X-Robots-Tag)')
+    .option(
+      '--failures',
+      "instead of pages: every failed and dropped URL (url, state, reason, message, attempts, status), read from a frontier's shard files (--data-dir)",
+    )
+    .option('--data-dir <dir>', "with --failures: the frontier's data folder")
     .action(exportPages);
   describeCommand(command, {
     examples: [
@@ -157,10 +196,12 @@ export function registerExport(program: Command): void {
       'kraul export --job docs --from-beginning > all-pages.jsonl',
       'kraul export --job docs --follow | jq -r .url',
       'kraul export --job docs --skip-noindex > indexable.jsonl',
+      'kraul export --failures --data-dir /var/lib/kraul --job docs > failures.jsonl',
     ],
     notes: [
       'Each run continues where the last one of its group stopped, so repeated exports append only new pages.',
       'Pages are published only for jobs created with --output text or --output html.',
+      "--failures reads the frontier's shard files, not a topic: run it where a frontier keeps its --data-dir (once per frontier).",
     ],
   });
 }

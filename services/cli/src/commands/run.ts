@@ -9,8 +9,9 @@ import {
 } from '@kraul/telemetry';
 import { tryNormalizeUrl } from '@kraul/url';
 import type { Command } from 'commander';
-import { EmbeddedCrawl } from '../embedded/engine.ts';
+import { EMBEDDED_PREFIX, EmbeddedCrawl } from '../embedded/engine.ts';
 import { CliUsageError } from '../errors.ts';
+import { openFailuresFile, reasonLines, writeFailures } from '../failures.ts';
 import { onInterrupt } from '../interrupt.ts';
 import { addJobSettingOptions, buildJob } from '../job-options.ts';
 import { plural } from '../output.ts';
@@ -21,6 +22,7 @@ interface RunOptions extends Record<string, unknown> {
   dataDir?: string;
   out?: string;
   output?: string;
+  failures?: string;
   concurrency?: string;
   userAgent?: string;
   fresh?: boolean;
@@ -57,6 +59,10 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   const seeds = job.seeds;
   const concurrency = positiveInt(options.concurrency, '--concurrency', 32);
   const dataDir = resolve(options.dataDir ?? `.kraul/${id}`);
+
+  // Opened before the crawl: a path that cannot be written fails now, not after the crawl.
+  const failures =
+    options.failures === undefined ? undefined : openFailuresFile(resolve(options.failures), '--failures');
 
   const globals = command.optsWithGlobals();
   const log = createLogger({
@@ -133,10 +139,18 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
 
   const { counts, elapsedMs } = crawl.progress();
   const fetched = counts.done - before.done;
+  const failuresWritten =
+    failures === undefined
+      ? undefined
+      : await writeFailures(failures, dataDir, EMBEDDED_PREFIX, id).finally(() => failures.end());
   const lines = [
     `${interrupted ? 'stopped' : 'done'}: ${fetched} pages fetched in ${formatDuration(elapsedMs)} (${formatRate(fetched / (elapsedMs / 1_000), 'pages')})`,
     `  job ${id}: ${counts.done} done, ${counts.failed} failed, ${counts.dropped} dropped, ${counts.queued + counts.inflight} left to fetch`,
+    ...reasonLines(crawl.reasonCounts(), '    '),
     ...(options.out ? [`  pages written to ${options.out}${noindexNote(crawl.noindexSkipped())}`] : []),
+    ...(failuresWritten === undefined
+      ? []
+      : [`  ${failuresWritten} failed and dropped URLs written to ${options.failures}`]),
     interrupted ? `  resume with the same command; state is in ${dataDir}` : `  state is in ${dataDir}`,
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
@@ -164,6 +178,10 @@ export function registerRun(program: Command): void {
       '--skip-noindex',
       'leave pages marked noindex (robots meta or X-Robots-Tag) out of --out; they are still fetched and counted',
     )
+    .option(
+      '--failures <file>',
+      'write every failed and dropped URL of the job to this file as JSON lines (url, state, reason, message, attempts, status)',
+    )
     .option('--concurrency <n>', 'fetches at once over all hosts (default: 32)')
     .option('--user-agent <text>', `User-Agent header (default: ${DEFAULT_USER_AGENT})`)
     .option(
@@ -177,6 +195,7 @@ export function registerRun(program: Command): void {
       'kraul run https://example.com/ --max-pages 100 --out pages.jsonl',
       'kraul run https://docs.example.org/ --scope host --max-depth 3 --delay 500ms',
       'kraul run https://example.com/ --fresh',
+      'kraul run https://example.com/ --failures failures.jsonl',
     ],
     notes: [
       'Ctrl-C stops gracefully; the same command resumes without fetching again what was done.',

@@ -1,14 +1,23 @@
-import { join } from 'node:path';
 import type { BusAdmin, PartitionLag } from '@kraul/bus';
-import { type GroupRole, groupId, type Job, jobId, type TopicRole } from '@kraul/protocol';
 import {
+  type GroupRole,
+  groupId,
+  isOutcomeReason,
+  type Job,
+  jobId,
+  type OutcomeReason,
+  type TopicRole,
+} from '@kraul/protocol';
+import {
+  addReasonCounts,
   DataDirError,
   type HostCount,
-  inspectDataDir,
-  openSqliteShardStore,
+  type ReasonCounts,
   URL_STATES,
   type UrlState,
+  withEachShard,
 } from '@kraul/store';
+import { metricSamples } from '@kraul/telemetry';
 import type { Command } from 'commander';
 import {
   type CommandContext,
@@ -19,6 +28,7 @@ import {
   withBus,
 } from '../context.ts';
 import { CliUsageError, CommandError } from '../errors.ts';
+import { reasonLines } from '../failures.ts';
 import { formatInstant, formatTable, plural } from '../output.ts';
 import { describeCommand } from '../program-help.ts';
 
@@ -83,43 +93,41 @@ function jobLines(job: Job): string {
 }
 
 /**
- * URL counts per state and the hosts with the longest queues, read from a frontier's shard
- * files. Only a kraul state folder of `prefix` is read (a missing, empty or foreign folder, or
- * one of another prefix, is a usage error); one of an older kraul without a manifest is read as it is.
+ * URL counts per state and reason and the hosts with the longest queues, read from a
+ * frontier's shard files. Only a kraul state folder of `prefix` is read (a missing, empty or
+ * foreign folder, or one of another prefix, is a usage error); one of an older kraul without
+ * a manifest is read as it is.
  */
 export function frontierCounts(
   dataDir: string,
   job?: string,
   prefix = 'kraul',
-): { shards: number; counts: Record<UrlState, number>; topHosts: HostCount[] } {
-  let files: { name: string; partition: number }[];
+): { shards: number; counts: Record<UrlState, number>; reasons: ReasonCounts; topHosts: HostCount[] } {
+  const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
+  const reasons: ReasonCounts = { failed: {}, dropped: {} };
+  const hosts: HostCount[] = [];
+  let shards: number;
   try {
-    files = inspectDataDir(dataDir, { prefix }).shardFiles;
+    shards = withEachShard(dataDir, { prefix }, (store) => {
+      const shard = store.counts(job);
+      for (const state of URL_STATES) counts[state] += shard[state];
+      addReasonCounts(reasons, store.reasonCounts(job));
+      hosts.push(...store.topHosts(10));
+    });
   } catch (error) {
     if (!(error instanceof DataDirError)) throw error;
     throw new CliUsageError(error.code, error.message, error.context, { cause: error });
   }
-  const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
-  const hosts: HostCount[] = [];
-  for (const { name: file, partition } of files) {
-    const store = openSqliteShardStore({ path: join(dataDir, file), partition });
-    try {
-      const shard = store.counts(job);
-      for (const state of URL_STATES) counts[state] += shard[state];
-      hosts.push(...store.topHosts(10));
-    } finally {
-      store.close();
-    }
-  }
   hosts.sort((a, b) => b.queued - a.queued || b.inflight - a.inflight);
-  return { shards: files.length, counts, topHosts: hosts.slice(0, 10) };
+  return { shards, counts, reasons, topHosts: hosts.slice(0, 10) };
 }
 
 function frontierLines(dataDir: string, job: string | undefined, prefix: string): string {
-  const { shards, counts, topHosts } = frontierCounts(dataDir, job, prefix);
+  const { shards, counts, reasons, topHosts } = frontierCounts(dataDir, job, prefix);
   const states = URL_STATES.map((state) => `${state} ${counts[state]}`).join(', ');
   const lines = [
     `frontier (${plural(shards, 'shard')} in ${dataDir}${job ? `, job ${job}` : ''}): ${states}`,
+    ...reasonLines(reasons),
   ];
   if (topHosts.length > 0) {
     lines.push(
@@ -132,7 +140,81 @@ function frontierLines(dataDir: string, job: string | undefined, prefix: string)
   return `${lines.join('\n')}\n`;
 }
 
-async function status(options: { job?: string; dataDir?: string }, command: Command): Promise<void> {
+/**
+ * URL counts per state and reason summed over frontier processes, read from their /metrics
+ * endpoints (the gauges `frontier_urls` and `frontier_urls_ended`): the cluster's view
+ * without access to the frontiers' disks. Counts cover every job of the prefix.
+ */
+export async function frontierMetricsCounts(
+  urls: readonly string[],
+  fetchText: (url: string) => Promise<string> = fetchMetrics,
+): Promise<{ counts: Record<UrlState, number>; reasons: ReasonCounts }> {
+  const counts = Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
+  const reasons: ReasonCounts = { failed: {}, dropped: {} };
+  for (const url of urls) {
+    const text = await fetchText(url);
+    for (const { labels, value } of metricSamples(text, 'kraul_frontier_urls')) {
+      const state = labels['state'] as UrlState;
+      if (URL_STATES.includes(state)) counts[state] += value;
+    }
+    for (const { labels, value } of metricSamples(text, 'kraul_frontier_urls_ended')) {
+      const state = labels['state'];
+      if (state !== 'failed' && state !== 'dropped') continue;
+      const reason = isOutcomeReason(labels['reason'] ?? '') ? (labels['reason'] as OutcomeReason) : 'other';
+      reasons[state][reason] = (reasons[state][reason] ?? 0) + value;
+    }
+  }
+  return { counts, reasons };
+}
+
+async function fetchMetrics(url: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new CommandError(
+      'cli.metrics_unreachable',
+      `--frontier-metrics: cannot read ${url}: ${(error as Error).message}`,
+      {
+        url,
+      },
+    );
+  }
+  if (!response.ok) {
+    throw new CommandError(
+      'cli.metrics_unreachable',
+      `--frontier-metrics: ${url} answered ${response.status}`,
+      {
+        url,
+      },
+    );
+  }
+  return await response.text();
+}
+
+function metricsUrls(value: string): string[] {
+  const urls = value
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  for (const url of urls) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new CliUsageError(
+        'cli.invalid_flag',
+        `--frontier-metrics=${url}: expected http(s) URLs of frontier /metrics endpoints, comma-separated`,
+        {},
+      );
+    }
+  }
+  return urls;
+}
+
+async function status(
+  options: { job?: string; dataDir?: string; frontierMetrics?: string },
+  command: Command,
+): Promise<void> {
+  const metricsEndpoints =
+    options.frontierMetrics === undefined ? undefined : metricsUrls(options.frontierMetrics);
   const context = commandContext(command);
   if (options.job !== undefined && !jobId.safeParse(options.job).success) {
     throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: not a valid job id`, {});
@@ -175,6 +257,15 @@ async function status(options: { job?: string; dataDir?: string }, command: Comm
     process.stdout.write(formatTable(['GROUP', 'TOPIC', 'LAG', 'COMMITTED', 'PARTITIONS WITH LAG'], rows));
     process.stdout.write(`dead letters: ${plural(deadLetters, 'record')} on ${context.topics.dlq}\n`);
     if (frontier !== undefined) process.stdout.write(frontier);
+    if (metricsEndpoints !== undefined) {
+      const { counts, reasons } = await frontierMetricsCounts(metricsEndpoints);
+      const states = URL_STATES.map((state) => `${state} ${counts[state]}`).join(', ');
+      const lines = [
+        `frontier (${plural(metricsEndpoints.length, 'metrics endpoint')}, every job): ${states}`,
+        ...reasonLines(reasons),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
     if (summaries.some((summary) => summary.committedPartitions === 0)) {
       process.stdout.write(
         '(COMMITTED none: the group has not committed yet, so its lag counts every record still on the topic)\n',
@@ -192,7 +283,11 @@ export function registerStatus(program: Command): void {
     .option('--job <id>', "also show this job's state and settings")
     .option(
       '--data-dir <dir>',
-      "also count URLs per state and show the longest host queues, from a frontier's shard files (read only; a folder without kraul's manifest or of another prefix is refused)",
+      "also count URLs per state, failed and dropped URLs per reason, and show the longest host queues, from a frontier's shard files (read only; a folder without kraul's manifest or of another prefix is refused)",
+    )
+    .option(
+      '--frontier-metrics <urls>',
+      "also count URLs per state and failed and dropped URLs per reason, summed over frontiers' /metrics endpoints (comma-separated)",
     )
     .action(status);
   describeCommand(command, {
@@ -200,10 +295,12 @@ export function registerStatus(program: Command): void {
       'kraul status',
       'kraul status --job docs --prefix acme',
       'kraul status --data-dir /var/lib/kraul',
+      'kraul status --frontier-metrics http://frontier-0:9400/metrics,http://frontier-1:9400/metrics',
     ],
     notes: [
-      'Lag is per topic partition and shared by every job on the prefix. URL counts per state and the top host\n' +
-        "queues come from a frontier's shard files (--data-dir, on the frontier's machine) or its /metrics endpoint.",
+      'Lag is per topic partition and shared by every job on the prefix. URL counts per state and reason come\n' +
+        "from a frontier's shard files (--data-dir, on the frontier's machine, per job, with the top host queues)\n" +
+        'or from the /metrics endpoints of every frontier (--frontier-metrics, the whole cluster, every job).',
     ],
   });
 }

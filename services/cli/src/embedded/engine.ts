@@ -12,7 +12,7 @@ import {
   topicNames,
 } from '@kraul/protocol';
 import { JobRegistry, kraulTopicSpecs, TopicConsumer } from '@kraul/runtime';
-import { claimDataDir, type UrlState } from '@kraul/store';
+import { claimDataDir, type ReasonCounts, type UrlState } from '@kraul/store';
 import { StrategyWorker } from '@kraul/strategy-service';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { CliUsageError } from '../errors.ts';
@@ -43,7 +43,9 @@ export interface CrawlProgress {
   elapsedMs: number;
 }
 
-const PREFIX = 'kraul';
+/** The topic prefix of an embedded crawl, and of its state folder's manifest. */
+export const EMBEDDED_PREFIX = 'kraul';
+const PREFIX = EMBEDDED_PREFIX;
 
 /**
  * `kraul run`: the three roles in one process on the in-memory bus, with the same topics,
@@ -64,6 +66,7 @@ export class EmbeddedCrawl {
   #out: WriteStream | undefined;
   /** The frontier's counts when it stopped (its stores are closed afterwards). */
   #finalCounts: Record<UrlState, number> | undefined;
+  #finalReasons: ReasonCounts | undefined;
   #stopping = false;
   #noindexSkipped = 0;
 
@@ -138,6 +141,13 @@ export class EmbeddedCrawl {
     return this.#noindexSkipped;
   }
 
+  /** Failed and dropped URLs of the job per reason. */
+  reasonCounts(): ReasonCounts {
+    return (
+      this.#finalReasons ?? this.#frontier?.reasonCounts(this.#options.job.id) ?? { failed: {}, dropped: {} }
+    );
+  }
+
   /** True when nothing is queued, in flight, or still travelling between the roles. */
   async isIdle(): Promise<boolean> {
     const { counts } = this.progress();
@@ -175,6 +185,7 @@ export class EmbeddedCrawl {
     }
     await this.#strategy?.stop();
     this.#finalCounts = this.#frontier?.counts(this.#options.job.id);
+    this.#finalReasons = this.#frontier?.reasonCounts(this.#options.job.id);
     await this.#frontier?.stop();
     await this.#pages?.close();
     await this.#jobs?.close();

@@ -66,3 +66,38 @@ export const counter: Handler = (_ctx, url, _req, res) => {
   const page = Math.floor(numberParam(url, 'page', 0));
   sendHtml(res, 200, linkPage(`Counter ${page}`, [{ href: `/counter?page=${page + 1}`, text: 'Next' }]));
 };
+
+/** Pages of the finite listing `/list?page=1..LISTING_PAGES`, each with `LISTING_ITEMS_PER_PAGE` items. */
+export const LISTING_PAGES = 30;
+export const LISTING_ITEMS_PER_PAGE = 2;
+
+/**
+ * `/list?page=<n>`: legitimate pagination, the counterpart of the counter trap. Each page
+ * links its own items (`/list/item/<k>`) and its neighbours, and the listing ends.
+ */
+export const listing: Handler = (_ctx, url, _req, res) => {
+  const page = Math.floor(numberParam(url, 'page', 1));
+  if (page < 1 || page > LISTING_PAGES) {
+    sendNotFound(res);
+    return;
+  }
+  const links: { href: string; text: string }[] = [];
+  for (let i = 0; i < LISTING_ITEMS_PER_PAGE; i++) {
+    const item = (page - 1) * LISTING_ITEMS_PER_PAGE + i + 1;
+    links.push({ href: `/list/item/${item}`, text: `Item ${item}` });
+  }
+  if (page > 1) links.push({ href: `/list?page=${page - 1}`, text: 'Previous page' });
+  if (page < LISTING_PAGES) links.push({ href: `/list?page=${page + 1}`, text: 'Next page' });
+  sendHtml(res, 200, linkPage(`Listing page ${page}`, links));
+};
+
+/** `/list/item/<k>`: an item of the listing, linking back to the listing's first page. */
+export const listingItem: Handler = (_ctx, url, _req, res) => {
+  const match = /^\/list\/item\/(\d+)$/.exec(url.pathname);
+  const item = Number(match?.[1]);
+  if (!match || item < 1 || item > LISTING_PAGES * LISTING_ITEMS_PER_PAGE) {
+    sendNotFound(res);
+    return;
+  }
+  sendHtml(res, 200, linkPage(`Item ${item}`, [{ href: '/list?page=1', text: 'Back to the listing' }]));
+};
