@@ -11,6 +11,7 @@
 #   scripts/kafka.sh start-node N     start node N again on its existing data, wait until it answers
 #   scripts/kafka.sh pid N            print node N's pid
 #   scripts/kafka.sh tls-dir          print the folder of the generated certificates (with SECURITY=1)
+#   scripts/kafka.sh jars             fetch the jars once (no broker) and print their folder
 #
 # Environment:
 #   KRAUL_KAFKA_PORT             client port of node 1 (default 9092); node N listens on port + N - 1
@@ -497,8 +498,9 @@ case "${1:-}" in
     running_pid "$node" || fail "node $node is not running"
     ;;
   tls-dir) echo "$tls_dir" ;;
+  jars) fetch_jars >&2 && echo "$libs" ;;
   *)
-    echo "usage: scripts/kafka.sh start|stop|status|logs|kill-node N|start-node N|pid N|tls-dir" >&2
+    echo "usage: scripts/kafka.sh start|stop|status|logs|kill-node N|start-node N|pid N|tls-dir|jars" >&2
     exit 2
     ;;
 esac

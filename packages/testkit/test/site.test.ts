@@ -597,3 +597,40 @@ describe('close', () => {
     await expect(startTestSite({ pageDelayMs: -1 })).rejects.toMatchObject({ code: 'testkit.site_invalid' });
   });
 });
+
+describe('virtual hosts: one server, hosts told apart by the Host header', () => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startTestSite({
+      hosts: 3,
+      pagesPerHost: 5,
+      virtualHosts: { address: '127.0.0.1', port: 0 },
+    });
+  });
+  afterAll(() => site.close());
+
+  it('serves every host from one port and logs each request under its host', async () => {
+    const ports = new Set(site.hosts.map((host) => host.port));
+    expect(ports.size).toBe(1);
+    for (const host of site.hosts) {
+      expect(site.linkOrigin(host.index)).toBe(`http://h${host.index}.kraul.test:${host.port}`);
+      const reply = await get(site.url(host.index, '/p/1'), { lookup: site.lookup });
+      expect(reply.status).toBe(200);
+      // Links name the hosts, so a crawler resolves them to the same server again.
+      expect(reply.body.toString('utf8')).toContain(`http://h`);
+    }
+    const logged = site.requests({ path: '/p/1' });
+    expect(logged.map((request) => request.host)).toEqual([0, 1, 2]);
+    expect(logged.map((request) => request.url)).toEqual(
+      site.hosts.map((host) => site.url(host.index, '/p/1')),
+    );
+  });
+
+  it('answers 421 to a Host it does not serve, without logging it as a site request', async () => {
+    const before = site.requests().length;
+    const [host] = site.hosts;
+    const reply = await get(`http://127.0.0.1:${host!.port}/p/0`, { headers: { host: 'h7.kraul.test' } });
+    expect(reply.status).toBe(421);
+    expect(site.requests().length).toBe(before);
+  });
+});

@@ -25,6 +25,13 @@ export interface TestSiteOptions {
   names?: Readonly<Record<string, string>>;
   /** Seed of the session-id counter behind `/session/`. Default 1. */
   sessionSeed?: number;
+  /**
+   * Serve every host from one server on this address and port, telling hosts apart by the
+   * Host header (`h<i>.kraul.test`), as a site behind several DNS names does. Links are
+   * then written with host names. For a site in a container reached under several
+   * network aliases. Default: one server per host on its own loopback address.
+   */
+  virtualHosts?: { address: string; port: number };
 }
 
 export interface ResolvedSiteOptions {
@@ -36,6 +43,7 @@ export interface ResolvedSiteOptions {
   pageDelayMs: number;
   names: Readonly<Record<string, string>>;
   sessionSeed: number;
+  virtualHosts: { address: string; port: number } | undefined;
 }
 
 /** Addresses 127.0.0.2 upward stay inside 127.0.0.0/8 well below this many hosts. */
@@ -61,10 +69,11 @@ export function resolveSiteOptions(options: TestSiteOptions = {}): ResolvedSiteO
     pagesPerHost: positiveInteger('pagesPerHost', options.pagesPerHost ?? 20, 1_000_000),
     crawlDelaySeconds: options.crawlDelaySeconds,
     robots: options.robots ?? {},
-    linkHostNames: options.linkHostNames ?? false,
+    linkHostNames: (options.linkHostNames ?? false) || options.virtualHosts !== undefined,
     pageDelayMs,
     names: options.names ?? {},
     sessionSeed: options.sessionSeed ?? 1,
+    virtualHosts: options.virtualHosts,
   };
 }
 

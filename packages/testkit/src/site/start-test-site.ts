@@ -1,5 +1,5 @@
 import type dns from 'node:dns';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { hostAddress, hostIndexOfName, hostName } from './addresses.ts';
 import type { HostContext, SiteState } from './context.ts';
@@ -21,10 +21,10 @@ import { SiteTimers } from './timers.ts';
 
 export interface SiteHost {
   index: number;
-  /** Loopback address the host listens on: 127.0.0.2 for host 0, and up. */
+  /** Address the host listens on: 127.0.0.2 for host 0, and up (or the shared address with `virtualHosts`). */
   address: string;
   port: number;
-  /** `http://<address>:<port>` */
+  /** `http://<address>:<port>` (`http://<name>:<port>` with `virtualHosts`) */
   origin: string;
   /** `h<index>.kraul.test`, resolvable through `site.lookup`. */
   name: string;
@@ -58,10 +58,10 @@ export interface TestSite {
   close(): Promise<void>;
 }
 
-function listen(server: Server, address: string): Promise<number> {
+function listen(server: Server, address: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, address, () => {
+    server.listen(port, address, () => {
       server.off('error', reject);
       const bound = server.address();
       resolve(typeof bound === 'object' && bound ? bound.port : 0);
@@ -112,30 +112,57 @@ export async function startTestSite(options?: TestSiteOptions): Promise<TestSite
     await log.whenIdle();
   };
 
+  const handle = (index: number, address: string, req: IncomingMessage, res: ServerResponse): void => {
+    const ctx: HostContext = { host: index, site: state };
+    log.record(index, address, linkOrigin(index), req, res);
+    try {
+      // Origin-form targets are appended, not resolved: "//x/y" is a path here, not another host.
+      const target = req.url ?? '/';
+      const url = target.startsWith('/') ? new URL(linkOrigin(index) + target) : new URL(target);
+      route(url.pathname)(ctx, url, req, res);
+    } catch {
+      if (!res.headersSent) sendStatus(res, 500);
+      else res.destroy();
+    }
+  };
+  const track = (server: Server): Server => {
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    servers.push(server);
+    return server;
+  };
+
   try {
-    for (let index = 0; index < resolved.hosts; index++) {
-      const address = hostAddress(index);
-      const ctx: HostContext = { host: index, site: state };
-      // No request timeout: /hang and /trickle must stay open until the client or close() ends them.
-      const server = createServer({ requestTimeout: 0 }, (req, res) => {
-        log.record(index, address, linkOrigin(index), req, res);
-        try {
-          // Origin-form targets are appended, not resolved: "//x/y" is a path here, not another host.
-          const target = req.url ?? '/';
-          const url = target.startsWith('/') ? new URL(linkOrigin(index) + target) : new URL(target);
-          route(url.pathname)(ctx, url, req, res);
-        } catch {
-          if (!res.headersSent) sendStatus(res, 500);
-          else res.destroy();
-        }
-      });
-      server.on('connection', (socket) => {
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-      });
-      servers.push(server);
-      const port = await listen(server, address);
-      hosts.push({ index, address, port, origin: `http://${address}:${port}`, name: hostName(index) });
+    const shared = resolved.virtualHosts;
+    if (shared) {
+      // One server for every host: the Host header says which one a request is for.
+      const server = track(
+        createServer({ requestTimeout: 0 }, (req, res) => {
+          const index = hostIndexOfName((req.headers.host ?? '').replace(/:\d+$/, ''));
+          if (index === undefined || index >= resolved.hosts) {
+            sendStatus(res, 421);
+            return;
+          }
+          handle(index, shared.address, req, res);
+        }),
+      );
+      const port = await listen(server, shared.address, shared.port);
+      for (let index = 0; index < resolved.hosts; index++) {
+        const name = hostName(index);
+        hosts.push({ index, address: shared.address, port, origin: `http://${name}:${port}`, name });
+      }
+    } else {
+      for (let index = 0; index < resolved.hosts; index++) {
+        const address = hostAddress(index);
+        // No request timeout: /hang and /trickle must stay open until the client or close() ends them.
+        const server = track(
+          createServer({ requestTimeout: 0 }, (req, res) => handle(index, address, req, res)),
+        );
+        const port = await listen(server, address, 0);
+        hosts.push({ index, address, port, origin: `http://${address}:${port}`, name: hostName(index) });
+      }
     }
   } catch (error) {
     await close();
