@@ -82,6 +82,8 @@ export class CrawlerWorker {
   readonly #metrics: ReturnType<typeof crawlerMetrics>;
   readonly #load = new Map<number, number>();
   readonly #generation = new Map<number, number>();
+  /** When each partition was last assigned to this worker (performance.now()). */
+  readonly #assignedAt = new Map<number, number>();
   /** Partitions being given up: their running fetches may finish, nothing new of theirs starts. */
   readonly #revoking = new Set<number>();
   readonly #finished = new FinishedOffsets();
@@ -129,7 +131,9 @@ export class CrawlerWorker {
       },
       onMessages: (deliveries) => this.#accept(deliveries),
       onAssigned: (partitions) => {
+        const now = performance.now();
         for (const { partition } of partitions) {
+          this.#assignedAt.set(partition, now);
           this.#generation.set(partition, (this.#generation.get(partition) ?? 0) + 1);
           this.#finished.assigned(partition);
         }
@@ -227,7 +231,15 @@ export class CrawlerWorker {
         await this.#fail(task, target.errorClass, false, target.message);
         continue;
       }
-      this.#scheduler.push(task.host, task, this.#politeness(job, task.host));
+      const politeness = this.#politeness(job, task.host);
+      // The partition's previous owner may have fetched this host just before it let the
+      // partition go (it finishes running fetches before the group moves on): a new owner
+      // waits out the host's delay from its assignment, so politeness holds across owners.
+      const sinceAssigned = now - (this.#assignedAt.get(partition) ?? Number.NEGATIVE_INFINITY);
+      if (sinceAssigned < politeness.delayMs) {
+        this.#scheduler.holdHost(task.host, politeness.delayMs - sinceAssigned);
+      }
+      this.#scheduler.push(task.host, task, politeness);
     }
     this.#metrics.queued.set(this.#scheduler.queued);
   }
