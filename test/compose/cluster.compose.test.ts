@@ -16,9 +16,14 @@ import {
 } from './site-log.ts';
 
 const JOB = 'compose-site';
-const DELAY_MS = 100;
-/** Clock granularity of the site's epoch timestamps and scheduling noise. */
-const SLACK_MS = 5;
+const DELAY_MS = 200;
+/**
+ * The site records a response's end when its own event loop gets to it: on two cores busy
+ * with a whole cluster that can be tens of milliseconds after the crawler had the answer,
+ * which shortens the gap the site sees. A crawler that ignored the delay (or a new owner of a
+ * partition that did not wait) shows gaps of a few milliseconds, far below this margin.
+ */
+const MIN_GAP_MS = DELAY_MS / 2;
 const SITE_PORT = 8080;
 
 const unavailable = process.env['KRAUL_COMPOSE_UNAVAILABLE'];
@@ -111,6 +116,8 @@ describe('docker compose: a crawl cluster seeded from the host, scaled and losin
 
   it('comes up on healthchecks, with the topics made by the one-shot service', async () => {
     expect(unavailable || 'ready').toBe('ready');
+    // The whole file, monitoring profile included, is valid for the Compose at hand.
+    await cluster.mustCompose(['--profile', 'monitoring', 'config', '-q']);
     const started = Date.now();
     up = true;
     await cluster.mustCompose(['up', '-d'], { timeoutMs: 300_000 });
@@ -233,6 +240,11 @@ describe('docker compose: a crawl cluster seeded from the host, scaled and losin
     figure('crawl time, first page to last (s)', ((doneAt - firstPage) / 1000).toFixed(1));
     figure('duplicate fetches (at-least-once)', duplicates);
     figure('longest pause of a host after the kill (ms)', longestPauseAfter(final.log, killedAt));
+    const hosts = politeness(log);
+    figure(
+      `shortest gap between requests to a host (ms, delay ${DELAY_MS})`,
+      Math.min(...hosts.map((host) => host.minGapMs)),
+    );
 
     // Every page, nothing outside the site's rules, each page at most once per handover.
     expect(new Set(counts.keys())).toEqual(expected);
@@ -243,12 +255,12 @@ describe('docker compose: a crawl cluster seeded from the host, scaled and losin
     const at = (epoch: number) =>
       `${((epoch - firstPage) / 1000).toFixed(1)} s into the crawl (scaled at ${((scaledAt - firstPage) / 1000).toFixed(1)} s, ` +
       `3 ready at ${((threeReady - firstPage) / 1000).toFixed(1)} s, kill at ${((killedAt - firstPage) / 1000).toFixed(1)} s)`;
-    for (const host of politeness(log)) {
+    for (const host of hosts) {
       const where = host.minGapBefore
         ? `host ${host.host}: shortest gap before ${host.minGapBefore.path} (after ${host.minGapBefore.previousPath}), ${at(host.minGapBefore.startedAtEpoch)}`
         : `host ${host.host}`;
       expect(host.maxConcurrency, `host ${host.host}`).toBe(1);
-      expect(host.minGapMs, where).toBeGreaterThanOrEqual(DELAY_MS - SLACK_MS);
+      expect(host.minGapMs, where).toBeGreaterThanOrEqual(MIN_GAP_MS);
     }
   });
 

@@ -74,6 +74,9 @@ export class ComposeCluster {
       KRAUL_REPO: repoRoot,
       KRAUL_KAFKA_HOST_PORT: String(ports.kafka),
       KRAUL_SITE_CONTROL_PORT: String(ports.siteControl),
+      // Few fetches at once per crawler and slow pages (the site's page delay): the crawl is
+      // bound by crawler capacity, not by politeness, so adding crawlers shows in pages/s.
+      KRAUL_CONCURRENCY: '4',
       // No color codes or progress bars in the CI log.
       COMPOSE_ANSI: 'never',
       COMPOSE_PROGRESS: 'plain',
