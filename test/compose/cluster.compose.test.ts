@@ -269,6 +269,23 @@ describe('docker compose: a crawl cluster seeded from the host, scaled and losin
     const status = await waitForZeroLag();
     console.log(status.trim());
     expect(status).toMatch(/^dead letters: 0 records on kraul\.dlq$/m);
+    // The frontier's own counts, read from its shard files inside its container.
+    const [frontier] = await cluster.containers('frontier');
+    const counts = await run('docker', [
+      'exec',
+      frontier!,
+      'kraul',
+      'status',
+      '--data-dir',
+      '/var/lib/kraul/frontier',
+      '--job',
+      JOB,
+    ]);
+    console.log(counts.stdout.trim());
+    expect(counts.code).toBe(0);
+    expect(counts.stdout).toMatch(
+      /^frontier \(\d+ shards? in \/var\/lib\/kraul\/frontier, job compose-site\): queued 0, inflight 0, done \d+/m,
+    );
     const jobs = await cluster.kraul(['job', 'list']);
     expect(jobs.stdout).toMatch(new RegExp(`^${JOB}\\s`, 'm'));
   });
