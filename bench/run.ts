@@ -11,6 +11,7 @@ import { REPO_ROOT } from './report/child-script.ts';
 import { describeMachine, loadAverage, machineLine } from './report/machine.ts';
 import { formatMarkdown } from './report/markdown-format.ts';
 import { benchMicro } from './report/micro-sections.ts';
+import { benchStartup } from './report/startup-section.ts';
 import { benchStore } from './report/store-section.ts';
 
 const { values: flags } = parseArgs({
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   progress(`${machineLine(machine)}; load ${loadBefore}`);
 
   const sections = [await benchCrawl(crawlOptions), await benchStore(STORE_URLS, storeRounds, progress)];
+  sections.push(await benchStartup(flags.quick ? 3 : 10, progress));
   if (flags.quick) sections.push('## Micro-benchmarks\n\nNot run with `--quick`.');
   else sections.push(await benchMicro(progress));
 

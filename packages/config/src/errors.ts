@@ -1,4 +1,4 @@
-import { KraulError } from '@kraul/protocol';
+import { KraulError } from '@kraul/protocol/errors';
 
 /** One bad setting, as shown to whoever started the service. */
 export interface ConfigProblem {

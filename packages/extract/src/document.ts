@@ -1,4 +1,10 @@
-import { type CheerioAPI, load } from 'cheerio';
+import { createRequire } from 'node:module';
+import type { CheerioAPI } from 'cheerio';
+
+// cheerio (with parse5 and css-select) is loaded on first use: the crawler's own extraction
+// never builds a DOM, and a role should not pay for loading one at start.
+const requireModule = createRequire(import.meta.url);
+let cheerio: typeof import('cheerio') | undefined;
 
 export interface LoadDocumentOptions {
   /**
@@ -17,5 +23,6 @@ export interface LoadDocumentOptions {
  * (tens of thousands of unclosed elements); the crawler's own link extraction does not use it.
  */
 export function loadDocument(html: string, options: LoadDocumentOptions = {}): CheerioAPI {
-  return load(html, { scriptingEnabled: false, baseURI: options.baseUrl });
+  cheerio ??= requireModule('cheerio') as typeof import('cheerio');
+  return cheerio.load(html, { scriptingEnabled: false, baseURI: options.baseUrl });
 }

@@ -13,12 +13,13 @@ describe('size limits', () => {
     });
     const started = performance.now();
     const error = await fetchError(
-      fetcher({ maxBodyBytes: 1024 * 1024, bodyTimeoutMs: 10_000 }).fetch(`${server.origin}/huge`),
+      fetcher({ maxBodyBytes: 1024 * 1024, bodyTimeoutMs: 60_000 }).fetch(`${server.origin}/huge`),
     );
 
     expect(error).toMatchObject({ errorClass: 'too_large', retryable: false, code: 'fetch.too_large' });
     expect(error.context).toMatchObject({ what: 'body', limit: 1024 * 1024 });
-    expect(performance.now() - started).toBeLessThan(5_000);
+    // Far below the body timeout, with room for a busy machine.
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 
   it('stops a chunked body at maxBodyBytes and closes the connection', async () => {

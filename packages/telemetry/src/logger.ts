@@ -1,6 +1,6 @@
+import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import { type DestinationStream, destination as fdDestination, type Logger, pino } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import { serializeError } from './error-serializer.ts';
 
 export type { Logger } from 'pino';
@@ -57,6 +57,8 @@ function toDestination(target: NodeJS.WritableStream | number): DestinationStrea
  * lines written just before `process.exit` could be lost.)
  */
 function prettyDestination(sink: DestinationStream, colorize: boolean): DestinationStream {
+  // Loaded only for pretty output: services logging JSON do not pay for it at start.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const format = prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',

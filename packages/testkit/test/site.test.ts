@@ -585,7 +585,8 @@ describe('close', () => {
     await until(() => site.requests({ path: '/hang' }).length === 1);
     const before = performance.now();
     await site.close();
-    expect(performance.now() - before).toBeLessThan(5000);
+    // The hanging request would hold close() forever; a busy machine needs far less than this.
+    expect(performance.now() - before).toBeLessThan(15_000);
     // The log is final once close() resolves.
     expect(site.requests().every((r) => r.endedAt !== undefined && r.aborted)).toBe(true);
     expect(await hangFailed).toMatch(/socket hang up|ECONNRESET/);

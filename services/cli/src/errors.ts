@@ -1,4 +1,4 @@
-import { KraulError } from '@kraul/protocol';
+import { KraulError } from '@kraul/protocol/errors';
 
 /**
  * A command line or configuration the CLI cannot act on: a bad flag value, a missing

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
-import { ConfigError } from '@kraul/config';
-import { KraulError } from '@kraul/protocol';
+// The error classes alone: importing the packages whole would load every schema on each start.
+import { ConfigError } from '@kraul/config/errors';
+import { KraulError } from '@kraul/protocol/errors';
 import { CommanderError } from 'commander';
 import { CliUsageError } from './errors.ts';
 import { buildProgram } from './program.ts';
@@ -61,8 +62,8 @@ export interface RunCliOptions {
 /** Runs the command line (`argv` as in process.argv) and resolves with the exit code. */
 export async function runCli(argv: readonly string[], options: RunCliOptions = {}): Promise<number> {
   const stderr = options.stderr ?? process.stderr;
-  const program = buildProgram();
   try {
+    const program = await buildProgram({ argv });
     await program.parseAsync([...argv]);
     return EXIT_OK;
   } catch (error) {

@@ -1,15 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, type OutputConfiguration } from 'commander';
-import { registerConfig } from './commands/config.ts';
-import { registerExport } from './commands/export.ts';
-import { registerJob } from './commands/job.ts';
-import { registerRun } from './commands/run.ts';
-import { registerSeed } from './commands/seed.ts';
-import { registerServices } from './commands/services.ts';
-import { registerStatus } from './commands/status.ts';
-import { registerTail } from './commands/tail.ts';
-import { registerTopics } from './commands/topics.ts';
-import { addConnectionOptions } from './connection.ts';
+import { addConnectionOptions } from './connection-flags.ts';
 import { describeCommand } from './program-help.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -21,13 +12,54 @@ export const CLI_VERSION = packageJson.version;
 export interface ProgramOptions {
   /** Where help and parse errors go. Default: stdout and stderr. */
   output?: OutputConfiguration;
+  /**
+   * The command line about to be parsed (as in process.argv): only the commands it names are
+   * loaded, so a command pays for the modules it uses alone. Without it, or when it names no
+   * command (top-level help, an unknown command), every command is loaded.
+   */
+  argv?: readonly string[];
+}
+
+type Register = (program: Command) => void;
+
+/**
+ * The commands, each loaded only when it runs: a command module pulls in what its action needs
+ * (the Kafka client, the HTTP client, the HTML parser, sqlite, the workers). Listed in the
+ * order of the help: the embedded crawl and the service roles, then cluster operations.
+ */
+const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['run'], load: async () => (await import('./commands/run.ts')).registerRun },
+  {
+    names: ['crawler', 'frontier', 'strategy'],
+    load: async () => (await import('./commands/services.ts')).registerServices,
+  },
+  { names: ['topics'], load: async () => (await import('./commands/topics.ts')).registerTopics },
+  { names: ['job'], load: async () => (await import('./commands/job.ts')).registerJob },
+  { names: ['seed'], load: async () => (await import('./commands/seed.ts')).registerSeed },
+  { names: ['status'], load: async () => (await import('./commands/status.ts')).registerStatus },
+  { names: ['tail'], load: async () => (await import('./commands/tail.ts')).registerTail },
+  { names: ['export'], load: async () => (await import('./commands/export.ts')).registerExport },
+  { names: ['config'], load: async () => (await import('./commands/config.ts')).registerConfig },
+];
+
+/**
+ * The commands a command line needs. Any argument that is a command's name counts (a flag's
+ * value that happens to be one only loads a command too many); none for a bare --version.
+ */
+function commandsFor(argv: readonly string[] | undefined): typeof COMMANDS {
+  if (argv === undefined) return COMMANDS;
+  const args = argv.slice(2);
+  const named = COMMANDS.filter((entry) => entry.names.some((name) => args.includes(name)));
+  if (named.length > 0) return named;
+  if (args.includes('--version') || args.includes('-V')) return [];
+  return COMMANDS;
 }
 
 /**
  * The `kraul` command line. Parse errors and --help/--version throw a CommanderError
  * (exitOverride) instead of exiting, so the caller decides the exit code.
  */
-export function buildProgram(options: ProgramOptions = {}): Command {
+export async function buildProgram(options: ProgramOptions = {}): Promise<Command> {
   const program = new Command('kraul')
     .version(CLI_VERSION, '-V, --version', 'print the version')
     .description(
@@ -53,16 +85,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     ],
   });
 
-  // The embedded crawl and the service roles.
-  registerRun(program);
-  registerServices(program);
-  // Cluster operations.
-  registerTopics(program);
-  registerJob(program);
-  registerSeed(program);
-  registerStatus(program);
-  registerTail(program);
-  registerExport(program);
-  registerConfig(program);
+  const wanted = commandsFor(options.argv);
+  const registers = await Promise.all(wanted.map((entry) => entry.load()));
+  for (const register of registers) register(program);
   return program;
 }

@@ -24,8 +24,9 @@ function pathOf(command: Command): string {
   return names.join(' ');
 }
 
+const program = await buildProgram();
+
 describe('kraul --help', () => {
-  const program = buildProgram();
   const commands = allCommands(program);
 
   it('has the operator commands', () => {

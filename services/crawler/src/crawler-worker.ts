@@ -17,7 +17,7 @@ import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { hostKey } from '@kraul/url';
 import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
 import { FinishedOffsets } from './finished-offsets.ts';
-import { HostScheduler, type RunOutcome } from './host-scheduler.ts';
+import { type HostRun, HostScheduler, type RunOutcome } from './host-scheduler.ts';
 import { crawlerMetrics } from './metrics.ts';
 import { handlePage, requestIdentity, wantsBody } from './page-handler.ts';
 import { fitSitemaps } from './protocol-limits.ts';
@@ -47,6 +47,8 @@ export interface CrawlerWorkerOptions {
   sessionTimeoutMs?: number;
   /** How long a fetch request of a job not (yet) on the jobs topic waits for it before it is dropped. Default: 10,000 ms. */
   jobWaitMs?: number;
+  /** Called after each run of the host scheduler with the times its politeness decisions used (tracing, tests). */
+  onHostRun?: (run: HostRun<{ url: string }>) => void;
 }
 
 interface CrawlTask {
@@ -115,6 +117,8 @@ export class CrawlerWorker {
       globalConcurrency: options.concurrency ?? 32,
       run: (task) => this.#track(task),
       onError: (error, task) => options.log.error({ err: error, url: task.request.url }, 'crawl task failed'),
+      onRun:
+        options.onHostRun && ((run) => options.onHostRun?.({ ...run, task: { url: run.task.request.url } })),
     });
     this.#consumer = new TopicConsumer<FetchRequest>({
       bus: options.bus,

@@ -12,6 +12,17 @@ export interface HostPoliteness {
   concurrency: number;
 }
 
+/** One run as the scheduler saw it, on its own clock (`now`): what its politeness decisions were based on. */
+export interface HostRun<T> {
+  host: string;
+  task: T;
+  /** When the scheduler started the run; the host's next start was held until this plus its delay. */
+  startedAt: number;
+  /** When the run's promise settled; the host's next start was held until this plus its delay. */
+  endedAt: number;
+  outcome: RunOutcome;
+}
+
 export interface HostSchedulerOptions<T> {
   /** Requests at once over all hosts. Default: 32. */
   globalConcurrency?: number;
@@ -22,6 +33,8 @@ export interface HostSchedulerOptions<T> {
   run(task: T, host: string): Promise<RunOutcome>;
   /** Called when a run throws (runs are expected to report their own failures). */
   onError?(error: unknown, task: T, host: string): void;
+  /** Called after each run with the times the scheduler used (for tracing and tests). */
+  onRun?(run: HostRun<T>): void;
   now?: () => number;
 }
 
@@ -197,7 +210,8 @@ export class HostScheduler<T> {
     slot.inFlight += 1;
     this.#inFlight += 1;
     const readyBefore = slot.readyAt;
-    const readyAfterStart = this.#now() + slot.politeness.delayMs;
+    const startedAt = this.#now();
+    const readyAfterStart = startedAt + slot.politeness.delayMs;
     slot.readyAt = readyAfterStart;
     let outcome: RunOutcome = 'done';
     this.#options
@@ -211,11 +225,12 @@ export class HostScheduler<T> {
       .finally(() => {
         slot.inFlight -= 1;
         this.#inFlight -= 1;
+        const endedAt = this.#now();
         if (outcome === 'skipped') {
           // No request went out: the host is as ready as before, unless it was held meanwhile.
           if (slot.readyAt === readyAfterStart) slot.readyAt = readyBefore;
         } else {
-          slot.readyAt = Math.max(slot.readyAt, this.#now() + slot.politeness.delayMs);
+          slot.readyAt = Math.max(slot.readyAt, endedAt + slot.politeness.delayMs);
         }
         if (outcome === 'again' && !this.#closed) {
           if (slot.head > 0) slot.queue[--slot.head] = task;
@@ -226,6 +241,7 @@ export class HostScheduler<T> {
         this.#consider(slot);
         this.#pump();
         this.#notifyIdle();
+        this.#options.onRun?.({ host: slot.key, task, startedAt, endedAt, outcome });
       });
   }
 

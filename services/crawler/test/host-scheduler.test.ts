@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostScheduler, type RunOutcome } from '../src/host-scheduler.ts';
+import { type HostRun, HostScheduler, type RunOutcome } from '../src/host-scheduler.ts';
 
 interface Event {
   host: string;
@@ -9,6 +9,26 @@ interface Event {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `condition` holds; a slow machine only makes it poll longer. */
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('condition not met');
+    await sleep(5);
+  }
+}
+
+/** A clock for the scheduler that moves only when told: its decisions no longer depend on this machine's speed. */
+function manualClock() {
+  let time = 0;
+  return {
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms;
+    },
+  };
+}
 
 function recorder(durationMs: number, outcome: (task: number) => RunOutcome = () => 'done') {
   const events: Event[] = [];
@@ -56,18 +76,20 @@ describe('HostScheduler', () => {
   });
 
   it('never lets a host waiting out its delay block other hosts', async () => {
+    // The scheduler's clock stands still: the slow host's delay cannot pass however slow this
+    // machine is, so the fast host's tasks all run in its one slot meanwhile.
+    const clock = manualClock();
     const rec = recorder(5);
-    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 1 });
+    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 1, now: clock.now });
     scheduler.push('slow', 0, { delayMs: 400, concurrency: 1 });
     scheduler.push('slow', 1, { delayMs: 400, concurrency: 1 });
     for (let i = 10; i < 15; i++) scheduler.push('fast', i, { delayMs: 0, concurrency: 1 });
+    await until(() => rec.events.length === 6);
+    expect(rec.events.map((e) => e.task).sort((a, b) => a - b)).toEqual([0, 10, 11, 12, 13, 14]);
+    // Once the delay has passed on the scheduler's clock, the slow host's second task runs.
+    clock.advance(400);
     await scheduler.idle();
-    const order = rec.events.map((e) => e.task);
-    // Every fast task ran while the slow host waited its 400 ms, though only one slot exists.
-    expect(order.indexOf(1)).toBe(order.length - 1);
-    const fastEnd = Math.max(...rec.events.filter((e) => e.host === 'fast').map((e) => e.end));
-    const slowSecond = rec.events.find((e) => e.task === 1)!;
-    expect(fastEnd).toBeLessThan(slowSecond.start);
+    expect(rec.events.map((e) => e.task).at(-1)).toBe(1);
   });
 
   it('respects the global cap over many hosts', async () => {
@@ -125,15 +147,32 @@ describe('HostScheduler', () => {
   });
 
   it("does not make a host wait its delay after a 'skipped' run (no request went out)", async () => {
+    const clock = manualClock();
     const rec = recorder(5, (task) => (task < 3 ? 'skipped' : 'done'));
-    const scheduler = new HostScheduler<number>({ run: rec.run });
-    const started = performance.now();
+    const runs: HostRun<number>[] = [];
+    const scheduler = new HostScheduler<number>({
+      run: rec.run,
+      now: clock.now,
+      onRun: (run) => runs.push(run),
+    });
     for (let i = 0; i < 5; i++) scheduler.push('a', i, { delayMs: 300, concurrency: 1 });
+    // Three skipped runs back to back, then the first real request, all while the scheduler's
+    // clock stands still: no delay ran for the skipped ones.
+    await until(() => runs.length === 4);
+    expect(runs.map((run) => [run.task, run.startedAt])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
+    // The delay runs after the real request: task 4 waits for the clock to pass it.
+    clock.advance(299);
+    await sleep(350);
+    expect(runs).toHaveLength(4);
+    clock.advance(1);
     await scheduler.idle();
-    const starts = rec.events.map((e) => e.start - started);
-    // Three skipped runs back to back, then the first real request; the delay runs only after it.
-    expect(starts[3]!).toBeLessThan(250);
-    expect(rec.events[4]!.start - rec.events[3]!.end).toBeGreaterThanOrEqual(299);
+    expect(runs.map((run) => run.task)).toEqual([0, 1, 2, 3, 4]);
+    expect(runs[4]!.startedAt).toBe(300);
   });
 
   it('close drops the queue and leaves no timers', async () => {

@@ -1,7 +1,7 @@
 import { describeDefaults, type SettingRow } from '@kraul/config';
-import { crawlerConfigSchema } from '@kraul/crawler-service';
-import { frontierConfigSchema } from '@kraul/frontier-service';
-import { strategyConfigSchema } from '@kraul/strategy-service';
+import { crawlerConfigSchema } from '@kraul/crawler-service/config';
+import { frontierConfigSchema } from '@kraul/frontier-service/config';
+import { strategyConfigSchema } from '@kraul/strategy-service/config';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { z } from 'zod';

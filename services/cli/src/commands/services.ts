@@ -1,11 +1,14 @@
 import type { Bus, BusAdmin } from '@kraul/bus';
 import { ConfigError, describeDefaults, loadConfig } from '@kraul/config';
-import { type CrawlerConfig, CrawlerWorker, crawlerConfigSchema } from '@kraul/crawler-service';
-import { type FrontierConfig, FrontierWorker, frontierConfigSchema } from '@kraul/frontier-service';
+// Each role's settings schema alone: a role loads its own worker (and what that needs: HTTP
+// client, HTML parser, sqlite) when it starts, not the other roles' workers.
+import { type CrawlerConfig, crawlerConfigSchema } from '@kraul/crawler-service/config';
+import { type FrontierConfig, frontierConfigSchema } from '@kraul/frontier-service/config';
 import { topicNames } from '@kraul/protocol';
 import { JobRegistry } from '@kraul/runtime';
-import { DataDirError } from '@kraul/store';
-import { type StrategyConfig, StrategyWorker, strategyConfigSchema } from '@kraul/strategy-service';
+// The error class alone: the store package's index loads sqlite, which only the frontier needs.
+import { DataDirError } from '@kraul/store/data-dir';
+import { type StrategyConfig, strategyConfigSchema } from '@kraul/strategy-service/config';
 import {
   createLogger,
   createMetricsRegistry,
@@ -48,9 +51,19 @@ interface ServiceContext {
 
 type AnyServiceConfig = CrawlerConfig & FrontierConfig & StrategyConfig;
 
-const ROLES: Readonly<Record<ServiceName, (config: AnyServiceConfig, context: ServiceContext) => Role>> = {
-  crawler: (config, context) =>
-    new CrawlerWorker({
+/** The module of each role's worker, imported when the role starts. */
+const ROLE_MODULES = {
+  crawler: () => import('@kraul/crawler-service'),
+  frontier: () => import('@kraul/frontier-service'),
+  strategy: () => import('@kraul/strategy-service'),
+} as const;
+
+const ROLES: Readonly<
+  Record<ServiceName, (config: AnyServiceConfig, context: ServiceContext) => Promise<Role>>
+> = {
+  crawler: async (config, context) => {
+    const { CrawlerWorker } = await ROLE_MODULES.crawler();
+    return new CrawlerWorker({
       ...context,
       concurrency: config.concurrency,
       partitionBuffer: config.partitionBuffer,
@@ -67,9 +80,11 @@ const ROLES: Readonly<Record<ServiceName, (config: AnyServiceConfig, context: Se
         maxDecodedBytes: config.maxDecodedBytes,
         maxRedirects: config.maxRedirects,
       },
-    }),
-  frontier: (config, context) =>
-    new FrontierWorker({
+    });
+  },
+  frontier: async (config, context) => {
+    const { FrontierWorker } = await ROLE_MODULES.frontier();
+    return new FrontierWorker({
       ...context,
       dataDir: config.dataDir,
       lowWaterMark: config.lowWaterMark,
@@ -79,13 +94,16 @@ const ROLES: Readonly<Record<ServiceName, (config: AnyServiceConfig, context: Se
       feedIntervalMs: config.feedInterval,
       retry: { baseMs: config.retryBase, maxMs: config.retryMax },
       sessionTimeoutMs: config.sessionTimeout,
-    }),
-  strategy: (config, context) =>
-    new StrategyWorker({
+    });
+  },
+  strategy: async (config, context) => {
+    const { StrategyWorker } = await ROLE_MODULES.strategy();
+    return new StrategyWorker({
       ...context,
       recentUrls: config.recentUrls,
       sessionTimeoutMs: config.sessionTimeout,
-    }),
+    });
+  },
 };
 
 /** The settings of a service other than the connection ones, which are global flags. */
@@ -100,6 +118,8 @@ function attributeOf(key: string): string {
 }
 
 async function runService(name: ServiceName, command: Command): Promise<void> {
+  // Loads the worker while the role connects; a failure to load surfaces where it is used.
+  ROLE_MODULES[name]().catch(() => {});
   const schema = SCHEMAS[name];
   const globals = command.optsWithGlobals();
   const flags: Record<string, unknown> = connectionFlagValues(globals);
@@ -138,7 +158,7 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
   const metrics = createMetricsRegistry({ collectDefault: true, defaultLabels: { role: name } });
   const jobs = new JobRegistry({ bus, topics, groupPrefix: `${prefix}-${name}`, log });
   await jobs.start();
-  const role = ROLES[name](config, { bus, jobs, log, metrics, prefix });
+  const role = await ROLES[name](config, { bus, jobs, log, metrics, prefix });
   let ready = false;
   let server: TelemetryServer | undefined;
   if (config.metricsPort !== undefined) {
