@@ -52,6 +52,11 @@ const CONNECTION_FLAGS = [
     help: 'replication factor of created topics',
   },
   { flags: '--client-id <id>', key: 'kafka.clientId', help: 'client id the brokers see' },
+  {
+    flags: '--group-protocol <name>',
+    key: 'kafka.groupProtocol',
+    help: 'consumer group protocol: consumer (Kafka >= 4.0, the default) or classic (older brokers)',
+  },
   { flags: '--tls', key: 'kafka.tls.enabled', help: 'connect to the brokers over TLS' },
   { flags: '--tls-ca <file>', key: 'kafka.tls.ca', help: 'PEM file of CA certificates to trust' },
   { flags: '--tls-cert <file>', key: 'kafka.tls.cert', help: 'PEM client certificate (mutual TLS)' },
@@ -242,6 +247,7 @@ export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
   return {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
+    groupProtocol: kafka.groupProtocol,
     ...(tls ? { tls } : {}),
     ...(mechanism && username && password
       ? {
@@ -266,6 +272,9 @@ export function verifyKafkaAccess(config: ConnectionConfig): Promise<void> {
 }
 
 /** Opens the Kafka bus of a connection config. Nothing connects until a client is used. */
-export function openBus(config: ConnectionConfig): KafkaBus {
-  return createKafkaBus(kafkaBusOptions(config));
+export function openBus(
+  config: ConnectionConfig,
+  reporting: Pick<KafkaBusOptions, 'onTransientError' | 'onRecovered' | 'onHandlerError'> = {},
+): KafkaBus {
+  return createKafkaBus({ ...kafkaBusOptions(config), ...reporting });
 }
