@@ -78,7 +78,7 @@ export interface ConsumerOptions {
   startFrom?: 'earliest' | 'latest';
   /** Group session timeout: how long a dead member keeps its partitions. Default: 10,000 ms. */
   sessionTimeoutMs?: number;
-  /** Default: 1,000 ms. */
+  /** Default: a fifth of the session timeout, at most 1,000 ms. */
   heartbeatIntervalMs?: number;
   /** Longest a fetch waits for new records. Default: 500 ms. */
   maxWaitMs?: number;

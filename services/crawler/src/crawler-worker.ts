@@ -43,7 +43,7 @@ export interface CrawlerWorkerOptions {
   fetch?: FetchClientSettings['fetcher'];
   /** Name resolution (tests map names to loopback addresses). Default: the system resolver. */
   lookup?: LookupFunction;
-  /** Consumer session timeout. Default: 10,000 ms. */
+  /** Consumer session timeout. Default: 2,500 ms. */
   sessionTimeoutMs?: number;
   /** How long a fetch request of a job not (yet) on the jobs topic waits for it before it is dropped. Default: 10,000 ms. */
   jobWaitMs?: number;
@@ -124,7 +124,7 @@ export class CrawlerWorker {
       // Batches no larger than the buffer: a partition is paused between batches, so this
       // bounds what one partition holds to less than two buffers' worth.
       consumer: {
-        sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 2_500,
         maxBatchRecords: options.partitionBuffer ?? 64,
       },
       onMessages: (deliveries) => this.#accept(deliveries),

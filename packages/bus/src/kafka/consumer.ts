@@ -192,7 +192,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
         `could not join group ${this.groupId}: ${describeClientError(error)}${
           !classic && isConfigurationError(error)
             ? ' (the consumer group protocol needs Kafka >= 4.0 with group.coordinator.rebalance.protocols including consumer; use the classic protocol on older brokers)'
-            : ''
+            : classic && hasKafkaError(error, 'INVALID_SESSION_TIMEOUT')
+              ? ` (the brokers refuse a ${sessionTimeoutMs} ms session: raise the session timeout to at least their group.min.session.timeout.ms, 6 s by default, or lower that setting)`
+              : ''
         }`,
         { groupId: this.groupId, topics: this.#topics, groupProtocol: this.#bus.groupProtocol },
         error,
