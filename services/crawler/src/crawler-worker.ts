@@ -1,4 +1,5 @@
-import type { Bus, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import type { Bus, CommittedOffset, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import { decodeHandover, encodeHandover, HostScheduler, type RunOutcome } from '@kraul/crawl';
 import { classifyStatus, FetchError, type LookupFunction } from '@kraul/fetch';
 import {
   type ErrorClass,
@@ -17,7 +18,6 @@ import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { hostKey } from '@kraul/url';
 import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
 import { FinishedOffsets } from './finished-offsets.ts';
-import { HostScheduler, type RunOutcome } from './host-scheduler.ts';
 import { crawlerMetrics } from './metrics.ts';
 import { handlePage, requestIdentity, wantsBody } from './page-handler.ts';
 import { fitSitemaps } from './protocol-limits.ts';
@@ -82,6 +82,8 @@ export class CrawlerWorker {
   readonly #metrics: ReturnType<typeof crawlerMetrics>;
   readonly #load = new Map<number, number>();
   readonly #generation = new Map<number, number>();
+  /** The todo partition of every host this worker scheduled: whose handover carries the host's delay. */
+  readonly #hostPartition = new Map<string, number>();
   /** Partitions being given up: their running fetches may finish, nothing new of theirs starts. */
   readonly #revoking = new Set<number>();
   readonly #finished = new FinishedOffsets();
@@ -128,13 +130,18 @@ export class CrawlerWorker {
         maxBatchRecords: options.partitionBuffer ?? 64,
       },
       onMessages: (deliveries) => this.#accept(deliveries),
-      onAssigned: (partitions) => {
+      onAssigned: (partitions, committed) => {
         for (const { partition } of partitions) {
           this.#generation.set(partition, (this.#generation.get(partition) ?? 0) + 1);
           this.#finished.assigned(partition);
         }
-        this.#options.log.info({ partitions: partitions.map((p) => p.partition) }, 'partitions assigned');
+        const held = this.#takeOverPoliteness(committed);
+        this.#options.log.info(
+          { partitions: partitions.map((p) => p.partition), heldHosts: held },
+          'partitions assigned',
+        );
       },
+      commitMetadata: (tp) => this.#handover(tp.partition),
       onRevoked: (partitions) => this.#revoke(partitions),
       onDeadLetter: () => this.#metrics.deadLetters.inc(),
     });
@@ -142,6 +149,31 @@ export class CrawlerWorker {
       this.#scopes.delete(job.id);
       this.#unknownJobs.delete(job.id);
     });
+  }
+
+  /**
+   * Holds every host of newly assigned partitions until the time its previous owner said it
+   * may be fetched again (the politeness handover in the partition's commit metadata).
+   */
+  #takeOverPoliteness(committed: readonly CommittedOffset[]): number {
+    let held = 0;
+    const now = Date.now();
+    for (const { partition, metadata } of committed) {
+      for (const [host, ms] of decodeHandover(metadata, now)) {
+        this.#hostPartition.set(host, partition);
+        this.#scheduler.holdHost(host, ms);
+        held += 1;
+      }
+    }
+    return held;
+  }
+
+  /** The politeness handover of one partition: when each of its waiting hosts may be fetched again. */
+  #handover(partition: number): string | undefined {
+    const waiting = [...this.#scheduler.waitingHosts()].filter(
+      ([host]) => this.#hostPartition.get(host) === partition,
+    );
+    return encodeHandover(waiting, Date.now());
   }
 
   /** Whether the worker is a member of its group and fetching. */
@@ -227,6 +259,7 @@ export class CrawlerWorker {
         await this.#fail(task, target.errorClass, false, target.message);
         continue;
       }
+      this.#hostPartition.set(task.host, partition);
       this.#scheduler.push(task.host, task, this.#politeness(job, task.host));
     }
     this.#metrics.queued.set(this.#scheduler.queued);

@@ -3,6 +3,7 @@ import { type ResolvedConsumerOptions, resolveConsumerOptions } from '../consume
 import { BusError } from '../errors.ts';
 import type {
   CommitOffset,
+  CommittedOffset,
   ConsumerHandlers,
   ConsumerOptions,
   GroupConsumer,
@@ -264,6 +265,30 @@ export class KafkaGroupConsumer implements GroupConsumer {
 
   assignment(): TopicPartition[] {
     return [...this.#owned.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  async committed(partitions: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    const requests = this.#requests;
+    if (requests === undefined || this.#state === 'closed') {
+      throw new BusError(
+        'bus.consumer_closed',
+        `a member of group ${this.groupId} that is not running cannot read commits`,
+        {
+          groupId: this.groupId,
+        },
+      );
+    }
+    if (partitions.length === 0) return [];
+    try {
+      return await requests.committed(partitions);
+    } catch (error) {
+      throw new BusError(
+        'bus.committed_failed',
+        `group ${this.groupId} could not read its committed offsets: ${describeClientError(error)}`,
+        { groupId: this.groupId, partitions: partitions.map(partitionKey) },
+        error,
+      );
+    }
   }
 
   close(): Promise<void> {

@@ -8,8 +8,9 @@ import {
   kGetBootstrapConnection,
   kGetConnection,
   type offsetCommitV9,
+  type offsetFetchV9,
 } from '@platformatic/kafka';
-import type { CommitOffset } from '../types.ts';
+import type { CommitOffset, CommittedOffset, TopicPartition } from '../types.ts';
 import { hasKafkaError, isTransientGroupError } from './errors.ts';
 
 /** Kafka's FindCoordinator key type of a consumer group. */
@@ -74,7 +75,7 @@ export class GroupRequests {
    */
   async commit(offsets: readonly CommitOffset[]): Promise<void> {
     const topics = new Map<string, offsetCommitV9.OffsetCommitRequestTopic>();
-    for (const { topic, partition, offset } of offsets) {
+    for (const { topic, partition, offset, metadata } of offsets) {
       let entry = topics.get(topic);
       if (!entry) {
         entry = { name: topic, partitions: [] };
@@ -84,7 +85,7 @@ export class GroupRequests {
         partitionIndex: partition,
         committedOffset: BigInt(offset),
         committedLeaderEpoch: -1,
-        committedMetadata: null,
+        committedMetadata: metadata ?? null,
       });
     }
     await this.#send(
@@ -94,6 +95,43 @@ export class GroupRequests {
           ...topics.values(),
         ]),
       ['STALE_MEMBER_EPOCH'],
+    );
+  }
+
+  /** The group's committed offsets and metadata of these partitions (-1 where none). */
+  async committed(partitions: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    const topics = new Map<string, number[]>();
+    for (const { topic, partition } of partitions)
+      topics.set(topic, [...(topics.get(topic) ?? []), partition]);
+    let response: offsetFetchV9.OffsetFetchResponse | undefined;
+    await this.#send('OffsetFetch', async (api, connection) => {
+      response = (await api.async(
+        connection,
+        [
+          {
+            groupId: this.#groupId,
+            memberId: null,
+            memberEpoch: -1,
+            topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+          },
+        ],
+        false,
+      )) as offsetFetchV9.OffsetFetchResponse;
+    });
+    const found = new Map<string, CommittedOffset>();
+    for (const topic of response?.groups[0]?.topics ?? []) {
+      for (const partition of topic.partitions) {
+        found.set(`${topic.name}:${partition.partitionIndex}`, {
+          topic: topic.name,
+          partition: partition.partitionIndex,
+          offset: Number(partition.committedOffset),
+          metadata: partition.metadata || null,
+        });
+      }
+    }
+    return partitions.map(
+      ({ topic, partition }) =>
+        found.get(`${topic}:${partition}`) ?? { topic, partition, offset: -1, metadata: null },
     );
   }
 

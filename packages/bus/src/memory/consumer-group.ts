@@ -42,6 +42,7 @@ export class ConsumerGroup implements CommittedOffsets {
   private readonly broker: MemoryBroker;
   private members: GroupMember[] = [];
   private readonly committed = new Map<string, Map<number, number>>();
+  private readonly metadata = new Map<string, string>();
   private readonly expiries = new Map<GroupMember, PendingExpiry>();
   private rebalanceRequested = false;
   private rebalancing: Promise<void> | undefined;
@@ -79,9 +80,16 @@ export class ConsumerGroup implements CommittedOffsets {
     return this.committed.get(topic)?.get(partition);
   }
 
+  /** The metadata committed with a partition's offset, if any. */
+  committedMetadata(topic: string, partition: number): string | null {
+    return this.metadata.get(`${topic}:${partition}`) ?? null;
+  }
+
   /** Stores offsets the caller has checked the member owns. */
   storeCommit(offsets: readonly CommitOffset[]): void {
-    for (const { topic, partition, offset } of offsets) {
+    for (const { topic, partition, offset, metadata } of offsets) {
+      if (metadata) this.metadata.set(`${topic}:${partition}`, metadata);
+      else this.metadata.delete(`${topic}:${partition}`);
       let partitions = this.committed.get(topic);
       if (partitions === undefined) {
         partitions = new Map();
@@ -96,7 +104,10 @@ export class ConsumerGroup implements CommittedOffsets {
   /** A topic was created or deleted: its offsets go, and subscribers rebalance to pick up the change. */
   topicChanged(name: string): void {
     const topic = this.broker.topic(name);
-    if (topic === undefined) this.committed.delete(name);
+    if (topic === undefined) {
+      this.committed.delete(name);
+      for (const key of this.metadata.keys()) if (key.startsWith(`${name}:`)) this.metadata.delete(key);
+    }
     if (!this.members.some((member) => member.topics.includes(name))) return;
     topic?.consumerGroups.add(this);
     this.requestRebalance();

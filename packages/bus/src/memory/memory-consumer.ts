@@ -2,6 +2,7 @@ import { assertValidConsumerOptions } from '../consumer-options.ts';
 import { BusError } from '../errors.ts';
 import type {
   CommitOffset,
+  CommittedOffset,
   ConsumerHandlers,
   ConsumerOptions,
   GroupConsumer,
@@ -137,6 +138,16 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
     return [...this.fetchers.values()].map((fetcher) => ({
       topic: fetcher.topic,
       partition: fetcher.partition,
+    }));
+  }
+
+  async committed(partitions: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    const group = this.group;
+    return partitions.map(({ topic, partition }) => ({
+      topic,
+      partition,
+      offset: group?.committedOffset(topic, partition) ?? -1,
+      metadata: group?.committedMetadata(topic, partition) ?? null,
     }));
   }
 

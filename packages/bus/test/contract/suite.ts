@@ -235,6 +235,27 @@ export function busContract(name: string, makeHarness: () => ContractHarness): v
       expect(keys(first.revoked)).toEqual(keys([moved]));
     });
 
+    it('stores commit metadata with the offset, for the next owner to read', async () => {
+      const { bus, admin } = await openBus();
+      const topic = await createTopic(admin, 'metadata', 2);
+      const options = groupOptions('metadata', topic);
+      const first = await startMember(bus, options);
+      await waitFor(() => first.consumer.assignment().length === 2, 'the member to own both partitions');
+      await first.consumer.commit([{ topic, partition: 0, offset: 0, metadata: '{"v":1,"until":{"a":1}}' }]);
+      await first.consumer.close();
+      const next = await startMember(bus, options);
+      await waitFor(() => next.consumer.assignment().length === 2, 'the next member to own both partitions');
+      expect(
+        await next.consumer.committed([
+          { topic, partition: 0 },
+          { topic, partition: 1 },
+        ]),
+      ).toEqual([
+        { topic, partition: 0, offset: 0, metadata: '{"v":1,"until":{"a":1}}' },
+        { topic, partition: 1, offset: -1, metadata: null },
+      ]);
+    });
+
     it("redelivers a dead member's uncommitted records to the survivor", async () => {
       const { bus, admin } = await openBus();
       const topic = await createTopic(admin, 'death', 4);

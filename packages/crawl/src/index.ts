@@ -1,0 +1,7 @@
+export {
+  type HostPoliteness,
+  HostScheduler,
+  type HostSchedulerOptions,
+  type RunOutcome,
+} from './host-scheduler.ts';
+export { decodeHandover, encodeHandover, maxHandoverBytes } from './politeness-handover.ts';
