@@ -4,4 +4,4 @@ export {
   type HostSchedulerOptions,
   type RunOutcome,
 } from './host-scheduler.ts';
-export { decodeHandover, encodeHandover, maxHandoverBytes } from './politeness-handover.ts';
+export { decodeHandover, encodeHandover, type Handover, maxHandoverBytes } from './politeness-handover.ts';

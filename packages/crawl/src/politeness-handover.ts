@@ -1,5 +1,5 @@
 /**
- * Politeness that moves with a partition. The member that gives a todo partition up (or
+ * Politeness (and finished work) that moves with a partition. The member that gives a todo partition up (or
  * commits it while it works) stores, in the partition's commit metadata, when each of its
  * hosts may next get a request; the next owner reads it back when the partition is assigned
  * and holds those hosts until then. So a handover never makes a host see two requests closer
@@ -17,53 +17,77 @@ interface HandoverV1 {
   v: 1;
   /** Host key → epoch ms when the host may get its next request. */
   until: Record<string, number>;
+  /** Offsets beyond the committed one that are finished already: the next owner skips them. */
+  done?: number[];
+}
+
+/** What a partition's owner hands to the next one with its commit. */
+export interface Handover {
+  /** Host key → ms from now until the host may get its next request. */
+  holds: Map<string, number>;
+  /** Offsets finished beyond the committed offset. */
+  done: number[];
 }
 
 /**
- * Encodes the hosts' ready times (ms from now) as commit metadata, latest first, cut to fit
- * `maxBytes`; undefined when no host waits.
+ * Encodes the hosts' ready times (ms from now), latest first, and the offsets finished
+ * beyond the commit as commit metadata, cut to fit `maxBytes` (hosts first: politeness is a
+ * rule, a skipped duplicate only saves a fetch); undefined when there is nothing to hand over.
  */
 export function encodeHandover(
   waiting: Iterable<[host: string, readyInMs: number]>,
   nowEpochMs: number,
+  done: readonly number[] = [],
   maxBytes = maxHandoverBytes,
 ): string | undefined {
   const entries = [...waiting]
     .filter(([, ms]) => ms > 0)
     .sort((a, b) => b[1] - a[1])
     .map(([host, ms]) => [host, Math.ceil(nowEpochMs + ms)] as const);
-  if (entries.length === 0) return undefined;
+  if (entries.length === 0 && done.length === 0) return undefined;
   const until: Record<string, number> = {};
-  let size = '{"v":1,"until":{}}'.length;
+  let size = '{"v":1,"until":{},"done":[]}'.length;
   for (const [host, at] of entries) {
     const added = JSON.stringify(host).length + String(at).length + 2;
     if (size + added > maxBytes) break;
     until[host] = at;
     size += added;
   }
-  return JSON.stringify({ v: 1, until } satisfies HandoverV1);
+  const kept: number[] = [];
+  for (const offset of done) {
+    const added = String(offset).length + 1;
+    if (size + added > maxBytes) break;
+    kept.push(offset);
+    size += added;
+  }
+  const handover: HandoverV1 = { v: 1, until };
+  if (kept.length > 0) handover.done = kept;
+  return JSON.stringify(handover);
 }
 
 /**
- * The hosts to hold and for how long (ms from now) from a partition's commit metadata.
- * Metadata that is not a handover (another client's, a newer version) yields nothing.
+ * What the previous owner handed over in a partition's commit metadata. Metadata that is
+ * not a handover (another client's, a newer version) yields nothing.
  */
-export function decodeHandover(metadata: string | null | undefined, nowEpochMs: number): Map<string, number> {
-  const holds = new Map<string, number>();
-  if (!metadata) return holds;
+export function decodeHandover(metadata: string | null | undefined, nowEpochMs: number): Handover {
+  const handover: Handover = { holds: new Map(), done: [] };
+  if (!metadata) return handover;
   let parsed: unknown;
   try {
     parsed = JSON.parse(metadata);
   } catch {
-    return holds;
+    return handover;
   }
-  if (typeof parsed !== 'object' || parsed === null || (parsed as { v?: unknown }).v !== 1) return holds;
-  const until = (parsed as { until?: unknown }).until;
-  if (typeof until !== 'object' || until === null) return holds;
-  for (const [host, at] of Object.entries(until)) {
-    if (typeof at !== 'number' || !Number.isFinite(at)) continue;
-    const ms = at - nowEpochMs;
-    if (ms > 0) holds.set(host, Math.min(ms, maxHoldMs));
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { v?: unknown }).v !== 1) return handover;
+  const { until, done } = parsed as { until?: unknown; done?: unknown };
+  if (typeof until === 'object' && until !== null) {
+    for (const [host, at] of Object.entries(until)) {
+      if (typeof at !== 'number' || !Number.isFinite(at)) continue;
+      const ms = at - nowEpochMs;
+      if (ms > 0) handover.holds.set(host, Math.min(ms, maxHoldMs));
+    }
   }
-  return holds;
+  if (Array.isArray(done))
+    handover.done = done.filter((offset) => Number.isSafeInteger(offset) && offset >= 0);
+  return handover;
 }

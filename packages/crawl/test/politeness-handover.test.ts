@@ -13,7 +13,7 @@ describe('politeness handover', () => {
       1_000_000,
     );
     // The next owner reads it 400 ms later.
-    const holds = decodeHandover(metadata, 1_000_400);
+    const { holds } = decodeHandover(metadata, 1_000_400);
     expect([...holds]).toEqual([
       ['b.example', 29_600],
       ['a.example', 500],
@@ -22,10 +22,18 @@ describe('politeness handover', () => {
 
   it('says nothing when no host waits, and ignores metadata that is not a handover', () => {
     expect(encodeHandover([['a.example', 0]], 1)).toBeUndefined();
-    expect(decodeHandover(null, 1).size).toBe(0);
-    expect(decodeHandover('not json', 1).size).toBe(0);
-    expect(decodeHandover('{"v":2,"until":{"a":9}}', 1).size).toBe(0);
-    expect(decodeHandover('{"v":1,"until":{"a":"soon","b":5}}', 1)).toEqual(new Map([['b', 4]]));
+    expect(decodeHandover(null, 1)).toEqual({ holds: new Map(), done: [] });
+    expect(decodeHandover('not json', 1)).toEqual({ holds: new Map(), done: [] });
+    expect(decodeHandover('{"v":2,"until":{"a":9}}', 1)).toEqual({ holds: new Map(), done: [] });
+    expect(decodeHandover('{"v":1,"until":{"a":"soon","b":5},"done":[7,-1,"x",9]}', 1)).toEqual({
+      holds: new Map([['b', 4]]),
+      done: [7, 9],
+    });
+  });
+
+  it('hands over the offsets finished beyond the commit, even with no host waiting', () => {
+    const metadata = encodeHandover([], 5, [12, 14, 15]);
+    expect(decodeHandover(metadata, 5).done).toEqual([12, 14, 15]);
   });
 
   it('fits Kafka metadata limits, keeping the hosts that wait longest', () => {
@@ -33,9 +41,9 @@ describe('politeness handover', () => {
       { length: 500 },
       (_, index) => [`host-${index}.example`, index + 1] as [string, number],
     );
-    const metadata = encodeHandover(waiting, 0, 1_000)!;
+    const metadata = encodeHandover(waiting, 0, [], 1_000)!;
     expect(metadata.length).toBeLessThanOrEqual(1_000);
-    const holds = decodeHandover(metadata, 0);
+    const { holds } = decodeHandover(metadata, 0);
     expect(holds.size).toBeGreaterThan(10);
     expect(holds.get('host-499.example')).toBe(500);
     expect(holds.has('host-0.example')).toBe(false);

@@ -153,27 +153,30 @@ export class CrawlerWorker {
 
   /**
    * Holds every host of newly assigned partitions until the time its previous owner said it
-   * may be fetched again (the politeness handover in the partition's commit metadata).
+   * may be fetched again, and skips the requests it had finished beyond its commit (the
+   * handover in the partition's commit metadata).
    */
   #takeOverPoliteness(committed: readonly CommittedOffset[]): number {
     let held = 0;
     const now = Date.now();
     for (const { partition, metadata } of committed) {
-      for (const [host, ms] of decodeHandover(metadata, now)) {
+      const { holds, done } = decodeHandover(metadata, now);
+      for (const [host, ms] of holds) {
         this.#hostPartition.set(host, partition);
         this.#scheduler.holdHost(host, ms);
         held += 1;
       }
+      this.#finished.adopt(partition, done);
     }
     return held;
   }
 
-  /** The politeness handover of one partition: when each of its waiting hosts may be fetched again. */
+  /** The handover of one partition: when each of its waiting hosts may be fetched again, and what is finished beyond the commit. */
   #handover(partition: number): string | undefined {
     const waiting = [...this.#scheduler.waitingHosts()].filter(
       ([host]) => this.#hostPartition.get(host) === partition,
     );
-    return encodeHandover(waiting, Date.now());
+    return encodeHandover(waiting, Date.now(), this.#finished.finishedBeyondCommit(partition));
   }
 
   /** Whether the worker is a member of its group and fetching. */
