@@ -24,6 +24,8 @@
 #                                client.key, and other-ca.pem that signed nothing) and the user
 #                                kraul / kraul-secret for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512
 #                                (SASL_SSL offers PLAIN and SCRAM-SHA-512 only).
+#   KRAUL_KAFKA_RUN_DIR          the run folder (default .cache/kafka/run/<port>), e.g. for a
+#                                second, brand-new broker in a test
 #
 # Every start gets an empty data folder: tests never see topics or offsets from a
 # previous run.
@@ -57,7 +59,7 @@ version_dir="$root/.cache/kafka/$kafka_version"
 libs="$version_dir/libs"
 # One run folder per client port of node 1, so clusters on different ports never share
 # data or pids; node N keeps its data, pid and log in node-N/ below it.
-run_dir="$root/.cache/kafka/run/$port"
+run_dir="${KRAUL_KAFKA_RUN_DIR:-$root/.cache/kafka/run/$port}"
 nodes_file="$run_dir/nodes"
 tls_dir="$run_dir/tls"
 # The node count of the cluster in this run folder: what `start` recorded, or what is asked.
@@ -202,11 +204,18 @@ share.coordinator.state.topic.replication.factor=$replicas
 share.coordinator.state.topic.min.isr=$min_isr
 
 # Groups settle at once and accept short sessions, so tests can watch a member
-# fail over in about a second instead of the production minimum of six.
+# fail over in about a second instead of the production minimum of six. kraul sets each
+# group's session timeout and heartbeat interval itself (KIP-848 group configs
+# consumer.session.timeout.ms / consumer.heartbeat.interval.ms), within these bounds; the
+# defaults below apply to groups of other clients. The consumer protocol is on by default
+# in Kafka 4.x (group.coordinator.rebalance.protocols=classic,consumer).
 group.initial.rebalance.delay.ms=0
 group.min.session.timeout.ms=1000
 group.consumer.min.session.timeout.ms=1000
 group.consumer.min.heartbeat.interval.ms=500
+group.consumer.session.timeout.ms=10000
+group.consumer.heartbeat.interval.ms=1000
+group.coordinator.rebalance.protocols=classic,consumer
 
 # A dead node's partitions get a new leader within seconds: the controller notices a
 # broker whose heartbeats stop after this long (the default is 9 s).

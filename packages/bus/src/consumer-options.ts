@@ -22,7 +22,15 @@ const defaults = {
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
   assertValidConsumerOptions(options);
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  return { ...defaults, ...given, groupId: options.groupId, topics: [...new Set(options.topics)] };
+  const resolved = { ...defaults, ...given, groupId: options.groupId, topics: [...new Set(options.topics)] };
+  // Five heartbeats per session (at most one a second): a member survives a few slow ones.
+  if (options.heartbeatIntervalMs === undefined) {
+    resolved.heartbeatIntervalMs = Math.max(
+      100,
+      Math.min(defaults.heartbeatIntervalMs, Math.floor(resolved.sessionTimeoutMs / 5)),
+    );
+  }
+  return resolved;
 }
 
 /** @throws BusError (`bus.invalid_consumer_options`) for a missing group id or topic, or settings no bus accepts */

@@ -78,7 +78,7 @@ export interface ConsumerOptions {
   startFrom?: 'earliest' | 'latest';
   /** Group session timeout: how long a dead member keeps its partitions. Default: 10,000 ms. */
   sessionTimeoutMs?: number;
-  /** Default: 1,000 ms. */
+  /** Default: a fifth of the session timeout, at most 1,000 ms. */
   heartbeatIntervalMs?: number;
   /** Longest a fetch waits for new records. Default: 500 ms. */
   maxWaitMs?: number;
@@ -91,6 +91,18 @@ export interface ConsumerOptions {
 export interface CommitOffset extends TopicPartition {
   /** The next offset to consume (one past the last handled record). */
   offset: number;
+  /**
+   * A short string stored with the offset (Kafka's commit metadata; keep it under 4 KB, the
+   * brokers' default `offset.metadata.max.bytes`): state the partition's next owner reads back.
+   */
+  metadata?: string;
+}
+
+/** A partition's committed offset and the metadata stored with it. */
+export interface CommittedOffset extends TopicPartition {
+  /** The next offset to consume, or -1 when the group has committed none. */
+  offset: number;
+  metadata: string | null;
 }
 
 export interface GroupConsumer {
@@ -105,6 +117,8 @@ export interface GroupConsumer {
   commit(offsets: readonly CommitOffset[]): Promise<void>;
   /** The partitions this member owns now. */
   assignment(): TopicPartition[];
+  /** The group's committed offsets (and their metadata) of these partitions. */
+  committed(partitions: readonly TopicPartition[]): Promise<CommittedOffset[]>;
   /** Revokes (calling `onRevoked`), leaves the group at once so others take over, and disconnects. */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import type { ConsumerOptions } from '../src/types.ts';
 export interface MemberConfig {
   brokers: string[];
   options: ConsumerOptions;
+  groupProtocol?: 'consumer' | 'classic';
 }
 
 export type MemberMessage =
@@ -30,7 +31,11 @@ const send = (message: MemberMessage): void => {
 };
 
 const config = JSON.parse(process.argv[2] ?? '{}') as MemberConfig;
-const bus = createKafkaBus({ brokers: config.brokers, clientId: 'kraul-test-member' });
+const bus = createKafkaBus({
+  brokers: config.brokers,
+  clientId: 'kraul-test-member',
+  ...(config.groupProtocol ? { groupProtocol: config.groupProtocol } : {}),
+});
 const consumer = bus.consumer(config.options);
 const received = new Map<string, number[]>();
 

@@ -17,6 +17,7 @@ describe('shared schema fragments', () => {
         topicPrefix: 'kraul',
         partitions: 12,
         replicationFactor: 1,
+        groupProtocol: 'consumer',
         tls: { enabled: false, rejectUnauthorized: true },
         sasl: {},
       },

@@ -1,6 +1,8 @@
 import {
   type Bus,
   type BusRecord,
+  type CommitOffset,
+  type CommittedOffset,
   type ConsumerOptions,
   type GroupConsumer,
   OffsetTracker,
@@ -45,8 +47,15 @@ export interface TopicConsumerOptions<M extends Message> {
    * Prepares the role for new partitions (opens their stores). When it throws, the role cannot
    * serve them: their records are neither handed to the role nor committed (so whoever owns
    * them next gets them), and the consumer fails with a PartitionSetupError (see `onFailure`).
+   * `committed` is what their previous owner committed (offset and metadata: see
+   * `commitMetadata`); an empty list when the commits could not be read.
    */
-  onAssigned?(partitions: TopicPartition[]): Promise<void> | void;
+  onAssigned?(partitions: TopicPartition[], committed: CommittedOffset[]): Promise<void> | void;
+  /**
+   * State of a partition to store with its commits (Kafka commit metadata, under 4 KB), so the
+   * partition's next owner receives it in `onAssigned`. Called at every commit and at revocation.
+   */
+  commitMetadata?(partition: TopicPartition): string | undefined;
   /** Called before partitions are given up; finish or drop their work, then the consumer commits what is complete. */
   onRevoked?(partitions: TopicPartition[]): Promise<void> | void;
   /**
@@ -104,6 +113,8 @@ export class TopicConsumer<M extends Message = Message> {
   /** Assigned partitions the role could not set up: their records are not taken. */
   readonly #unserved = new Set<string>();
   #failure: PartitionSetupError | undefined;
+  /** The last offset known committed per owned partition, so a revocation can store metadata again. */
+  readonly #committedOffsets = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #commitFailures = 0;
   #committing: Promise<void> = Promise.resolve();
@@ -123,8 +134,23 @@ export class TopicConsumer<M extends Message = Message> {
     await this.#consumer.start({
       onAssigned: async (partitions) => {
         for (const tp of partitions) this.#owned.set(tpKey(tp.topic, tp.partition), tp);
+        let committed: CommittedOffset[] = [];
+        if (this.#options.commitMetadata) {
+          try {
+            committed = await this.#consumer.committed(partitions);
+            for (const entry of committed) {
+              if (entry.offset >= 0)
+                this.#committedOffsets.set(tpKey(entry.topic, entry.partition), entry.offset);
+            }
+          } catch (error) {
+            this.#options.log.warn(
+              { err: error, group: this.groupId, partitions: partitions.map((tp) => tp.partition) },
+              'could not read what the previous owner committed; going on without its state',
+            );
+          }
+        }
         try {
-          await this.#options.onAssigned?.(partitions);
+          await this.#options.onAssigned?.(partitions, committed);
         } catch (error) {
           this.#refuse(partitions, error);
         }
@@ -132,7 +158,7 @@ export class TopicConsumer<M extends Message = Message> {
       onRevoked: async (partitions) => {
         try {
           await this.#options.onRevoked?.(partitions);
-          await this.commit(partitions);
+          await this.commit(partitions, true);
         } finally {
           // Whatever failed above, ownership ends here: a partition still tracked would refuse
           // its redelivered offsets if it came back, and one still owned would make every
@@ -141,6 +167,7 @@ export class TopicConsumer<M extends Message = Message> {
             this.#tracker.drop(tp);
             this.#owned.delete(tpKey(tp.topic, tp.partition));
             this.#unserved.delete(tpKey(tp.topic, tp.partition));
+            this.#committedOffsets.delete(tpKey(tp.topic, tp.partition));
           }
         }
       },
@@ -234,17 +261,30 @@ export class TopicConsumer<M extends Message = Message> {
     return this.#consumer.assignment();
   }
 
-  /** Commits what is complete on the given (default: all owned) partitions. Commits never overlap. */
-  commit(partitions: readonly TopicPartition[] = [...this.#owned.values()]): Promise<void> {
+  /**
+   * Commits what is complete on the given (default: all owned) partitions. Commits never
+   * overlap. `final` (revocation) commits even what has not moved, so the partition's
+   * metadata reaches its next owner.
+   */
+  commit(partitions: readonly TopicPartition[] = [...this.#owned.values()], final = false): Promise<void> {
     const run = this.#committing.then(async () => {
-      const offsets = [];
+      const offsets: CommitOffset[] = [];
       for (const tp of partitions) {
-        const offset = this.#tracker.committable(tp);
-        if (offset !== undefined) offsets.push({ ...tp, offset });
+        const key = tpKey(tp.topic, tp.partition);
+        if (this.#unserved.has(key)) continue;
+        const offset =
+          this.#tracker.committable(tp) ??
+          (final && this.#options.commitMetadata ? this.#committedOffsets.get(key) : undefined);
+        if (offset === undefined) continue;
+        const metadata = this.#options.commitMetadata?.(tp);
+        offsets.push({ ...tp, offset, ...(metadata ? { metadata } : {}) });
       }
       if (offsets.length === 0) return;
       await this.#consumer.commit(offsets);
-      for (const { offset, ...tp } of offsets) this.#tracker.markCommitted(tp, offset);
+      for (const { offset, metadata: _, ...tp } of offsets) {
+        this.#tracker.markCommitted(tp, offset);
+        this.#committedOffsets.set(tpKey(tp.topic, tp.partition), offset);
+      }
     });
     this.#committing = run.catch(() => {});
     return run;

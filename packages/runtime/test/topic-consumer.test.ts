@@ -107,16 +107,20 @@ describe('TopicConsumer', () => {
     ]);
     await until(() => received.length === 2);
 
-    // A second member makes the group rebalance: the first one revokes both partitions (its
-    // role throws before anything is committed) and gets partition 0 back, from offset 0.
-    await consumer([]).start();
-    await until(() => received.length === 3);
-    expect(received[2]!.record).toMatchObject({ partition: 0, offset: 0 });
+    // A second member makes the group rebalance: the first one revokes partition 1 (its role
+    // throws before anything is committed) and keeps partition 0.
+    const second = consumer([]);
+    await second.start();
+    await until(() => first.assignment().length === 1);
     expect(first.assignment()).toEqual([{ topic: topics.events, partition: 0 }]);
     expect(handlerErrors.map((error) => error.context['handler'])).toEqual(['onRevoked']);
 
+    // When the second member leaves, partition 1 comes back, from offset 0, and commits.
+    await second.close();
+    await until(() => received.length === 3);
+    expect(received[2]!.record).toMatchObject({ partition: 1, offset: 0 });
     await first.commit();
-    expect(await committed(0)).toBe(1);
+    expect(await committed(1)).toBe(1);
   });
 
   it('moves on past an invalid record the dead-letter topic refuses', async () => {

@@ -25,6 +25,11 @@ const CONNECTION_FLAGS = [
     help: 'replication factor of created topics',
   },
   { flags: '--client-id <id>', key: 'kafka.clientId', help: 'client id the brokers see' },
+  {
+    flags: '--group-protocol <name>',
+    key: 'kafka.groupProtocol',
+    help: 'consumer group protocol: consumer (Kafka >= 4.0, the default) or classic (older brokers)',
+  },
   { flags: '--tls', key: 'kafka.tls.enabled', help: 'connect to the brokers over TLS' },
   { flags: '--tls-ca <file>', key: 'kafka.tls.ca', help: 'PEM file of CA certificates to trust' },
   { flags: '--tls-cert <file>', key: 'kafka.tls.cert', help: 'PEM client certificate (mutual TLS)' },

@@ -153,6 +153,7 @@ export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
   return {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
+    groupProtocol: kafka.groupProtocol,
     ...(tls ? { tls } : {}),
     ...(mechanism && username && password
       ? {
@@ -177,6 +178,9 @@ export function verifyKafkaAccess(config: ConnectionConfig): Promise<void> {
 }
 
 /** Opens the Kafka bus of a connection config. Nothing connects until a client is used. */
-export function openBus(config: ConnectionConfig): KafkaBus {
-  return createKafkaBus(kafkaBusOptions(config));
+export function openBus(
+  config: ConnectionConfig,
+  reporting: Pick<KafkaBusOptions, 'onTransientError' | 'onRecovered' | 'onHandlerError'> = {},
+): KafkaBus {
+  return createKafkaBus({ ...kafkaBusOptions(config), ...reporting });
 }

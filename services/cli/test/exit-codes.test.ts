@@ -113,7 +113,7 @@ describe('kraul exit codes', () => {
     expect(run.stdout).toContain('| Env var | Flag | Default | Used by | Description |');
     expect(run.stdout).toContain('| `KRAUL_KAFKA_PARTITIONS` | `--partitions` | `12` | all |');
     expect(run.stdout).toContain(
-      '| `KRAUL_SESSION_TIMEOUT` | `--session-timeout` | `10s` | crawler, frontier, strategy |',
+      '| `KRAUL_SESSION_TIMEOUT` | `--session-timeout` | `2500ms` | crawler, frontier, strategy |',
     );
     const crawler = await runKraul(['config', '--service', 'crawler'], { env: offline });
     expect(crawler.code).toBe(0);

@@ -33,7 +33,11 @@ export const crawlerConfigSchema = z.object({
     .describe('Body bytes after decompression per page'),
   maxRedirects: z.int().min(0).max(30).default(10).describe('Redirects followed per fetch'),
   revokeGrace: duration().default(15_000).describe('Time running fetches get to finish when partitions move'),
-  sessionTimeout: duration().default(10_000).describe('Consumer group session timeout'),
+  sessionTimeout: duration()
+    .default(2_500)
+    .describe(
+      "Consumer group session timeout: how soon a dead member's partitions move (the brokers bound it)",
+    ),
 });
 
 export type CrawlerConfig = z.output<typeof crawlerConfigSchema>;

@@ -1,4 +1,5 @@
-import type { Bus, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import type { Bus, CommittedOffset, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import { decodeHandover, encodeHandover, type HostRun, HostScheduler, type RunOutcome } from '@kraul/crawl';
 import { classifyStatus, FetchError, type LookupFunction } from '@kraul/fetch';
 import {
   type ErrorClass,
@@ -17,7 +18,6 @@ import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { hostKey } from '@kraul/url';
 import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
 import { FinishedOffsets } from './finished-offsets.ts';
-import { type HostRun, HostScheduler, type RunOutcome } from './host-scheduler.ts';
 import { crawlerMetrics } from './metrics.ts';
 import { handlePage, requestIdentity, wantsBody } from './page-handler.ts';
 import { fitSitemaps } from './protocol-limits.ts';
@@ -43,7 +43,7 @@ export interface CrawlerWorkerOptions {
   fetch?: FetchClientSettings['fetcher'];
   /** Name resolution (tests map names to loopback addresses). Default: the system resolver. */
   lookup?: LookupFunction;
-  /** Consumer session timeout. Default: 10,000 ms. */
+  /** Consumer session timeout. Default: 2,500 ms. */
   sessionTimeoutMs?: number;
   /** How long a fetch request of a job not (yet) on the jobs topic waits for it before it is dropped. Default: 10,000 ms. */
   jobWaitMs?: number;
@@ -86,6 +86,8 @@ export class CrawlerWorker {
   readonly #generation = new Map<number, number>();
   /** When each partition was last assigned to this worker (performance.now()). */
   readonly #assignedAt = new Map<number, number>();
+  /** The todo partition of every host this worker scheduled: whose handover carries the host's delay. */
+  readonly #hostPartition = new Map<string, number>();
   /** Partitions being given up: their running fetches may finish, nothing new of theirs starts. */
   readonly #revoking = new Set<number>();
   readonly #finished = new FinishedOffsets();
@@ -130,19 +132,24 @@ export class CrawlerWorker {
       // Batches no larger than the buffer: a partition is paused between batches, so this
       // bounds what one partition holds to less than two buffers' worth.
       consumer: {
-        sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 2_500,
         maxBatchRecords: options.partitionBuffer ?? 64,
       },
       onMessages: (deliveries) => this.#accept(deliveries),
-      onAssigned: (partitions) => {
+      onAssigned: (partitions, committed) => {
         const now = performance.now();
         for (const { partition } of partitions) {
           this.#assignedAt.set(partition, now);
           this.#generation.set(partition, (this.#generation.get(partition) ?? 0) + 1);
           this.#finished.assigned(partition);
         }
-        this.#options.log.info({ partitions: partitions.map((p) => p.partition) }, 'partitions assigned');
+        const held = this.#takeOverPoliteness(committed);
+        this.#options.log.info(
+          { partitions: partitions.map((p) => p.partition), heldHosts: held },
+          'partitions assigned',
+        );
       },
+      commitMetadata: (tp) => this.#handover(tp.partition),
       onRevoked: (partitions) => this.#revoke(partitions),
       onDeadLetter: () => this.#metrics.deadLetters.inc(),
     });
@@ -150,6 +157,34 @@ export class CrawlerWorker {
       this.#scopes.delete(job.id);
       this.#unknownJobs.delete(job.id);
     });
+  }
+
+  /**
+   * Holds every host of newly assigned partitions until the time its previous owner said it
+   * may be fetched again, and skips the requests it had finished beyond its commit (the
+   * handover in the partition's commit metadata).
+   */
+  #takeOverPoliteness(committed: readonly CommittedOffset[]): number {
+    let held = 0;
+    const now = Date.now();
+    for (const { partition, metadata } of committed) {
+      const { holds, done } = decodeHandover(metadata, now);
+      for (const [host, ms] of holds) {
+        this.#hostPartition.set(host, partition);
+        this.#scheduler.holdHost(host, ms);
+        held += 1;
+      }
+      this.#finished.adopt(partition, done);
+    }
+    return held;
+  }
+
+  /** The handover of one partition: when each of its waiting hosts may be fetched again, and what is finished beyond the commit. */
+  #handover(partition: number): string | undefined {
+    const waiting = [...this.#scheduler.waitingHosts()].filter(
+      ([host]) => this.#hostPartition.get(host) === partition,
+    );
+    return encodeHandover(waiting, Date.now(), this.#finished.finishedBeyondCommit(partition));
   }
 
   /** Whether the worker is a member of its group and fetching. */
@@ -237,12 +272,14 @@ export class CrawlerWorker {
       }
       const politeness = this.#politeness(job, task.host);
       // The partition's previous owner may have fetched this host just before it let the
-      // partition go (it finishes running fetches before the group moves on): a new owner
-      // waits out the host's delay from its assignment, so politeness holds across owners.
+      // partition go. Its commit metadata says when the host may be fetched next (applied on
+      // assignment); when that is missing (the owner died between commits), the new owner
+      // still waits out the host's delay from its assignment, so politeness holds across owners.
       const sinceAssigned = now - (this.#assignedAt.get(partition) ?? Number.NEGATIVE_INFINITY);
       if (sinceAssigned < politeness.delayMs) {
         this.#scheduler.holdHost(task.host, politeness.delayMs - sinceAssigned);
       }
+      this.#hostPartition.set(task.host, partition);
       this.#scheduler.push(task.host, task, politeness);
     }
     this.#metrics.queued.set(this.#scheduler.queued);

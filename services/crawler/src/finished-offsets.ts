@@ -64,6 +64,24 @@ export class FinishedOffsets {
     if (finished.size >= PRUNE_AT) this.#prune(partition, finished, open);
   }
 
+  /**
+   * Offsets of the partition finished beyond its lowest unfinished request (what its commit
+   * does not cover yet): handed to the partition's next owner with the commit, so it skips them.
+   */
+  finishedBeyondCommit(partition: number): number[] {
+    return [...(this.#finished.get(partition) ?? []), ...(this.#carried.get(partition) ?? [])].sort(
+      (a, b) => a - b,
+    );
+  }
+
+  /** Offsets another worker finished beyond the commit it handed over: skipped when delivered. */
+  adopt(partition: number, offsets: readonly number[]): void {
+    if (offsets.length === 0) return;
+    const carried = this.#carried.get(partition) ?? new Set<number>();
+    for (const offset of offsets) carried.add(offset);
+    this.#carried.set(partition, carried);
+  }
+
   /** The partition is given up: keep what was finished beyond its lowest unfinished request. */
   revoked(partition: number): void {
     const open = this.#open.get(partition);

@@ -1,4 +1,3 @@
 export * from './config.ts';
 export * from './crawler-worker.ts';
-export * from './host-scheduler.ts';
 export * from './page-handler.ts';

@@ -25,7 +25,11 @@ export const frontierConfigSchema = z.object({
     .default(30_000)
     .describe('Wait before the second attempt of a retryable failure; doubles per attempt'),
   retryMax: duration().default(3_600_000).describe('Longest wait between attempts'),
-  sessionTimeout: duration().default(10_000).describe('Consumer group session timeout'),
+  sessionTimeout: duration()
+    .default(2_500)
+    .describe(
+      "Consumer group session timeout: how soon a dead member's partitions move (the brokers bound it)",
+    ),
 });
 
 export type FrontierConfig = z.output<typeof frontierConfigSchema>;

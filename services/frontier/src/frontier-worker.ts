@@ -54,7 +54,7 @@ export interface FrontierWorkerOptions {
    * not outlive the process: what was in flight when it stopped is sent again at once.
    */
   releaseLeasesOnOpen?: boolean;
-  /** Consumer session timeout. Default: 10,000 ms. */
+  /** Consumer session timeout. Default: 2,500 ms. */
   sessionTimeoutMs?: number;
   /** How long decisions of a job not (yet) on the jobs topic wait for it before they are skipped. Default: 10,000 ms. */
   jobWaitMs?: number;
@@ -124,7 +124,7 @@ export class FrontierWorker {
       role: 'schedule',
       groupId: groupId(prefix, 'frontier'),
       log: options.log,
-      consumer: { sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000 },
+      consumer: { sessionTimeoutMs: options.sessionTimeoutMs ?? 2_500 },
       onMessages: (deliveries, consumer) => this.#apply(deliveries, consumer),
       onAssigned: (partitions) => this.#open(partitions),
       onRevoked: (partitions) => this.#close(partitions),

@@ -10,7 +10,11 @@ export const strategyConfigSchema = z.object({
     .min(1)
     .default(100_000)
     .describe('Fingerprints of recently scheduled URLs remembered to skip repeats'),
-  sessionTimeout: duration().default(10_000).describe('Consumer group session timeout'),
+  sessionTimeout: duration()
+    .default(2_500)
+    .describe(
+      "Consumer group session timeout: how soon a dead member's partitions move (the brokers bound it)",
+    ),
 });
 
 export type StrategyConfig = z.output<typeof strategyConfigSchema>;

@@ -25,7 +25,7 @@ export interface StrategyWorkerOptions {
   recentUrls?: number;
   /** Where relative strategy module paths are resolved. Default: the working directory. */
   cwd?: string;
-  /** Consumer session timeout. Default: 10,000 ms. */
+  /** Consumer session timeout. Default: 2,500 ms. */
   sessionTimeoutMs?: number;
   /** How long an event of a job not (yet) on the jobs topic waits for it before it is skipped. Default: 10,000 ms. */
   jobWaitMs?: number;
@@ -90,7 +90,7 @@ export class StrategyWorker {
       role: 'events',
       groupId: this.#groupId,
       log: options.log,
-      consumer: { sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000 },
+      consumer: { sessionTimeoutMs: options.sessionTimeoutMs ?? 2_500 },
       onMessages: (deliveries, consumer) => this.#handle(deliveries, consumer),
       onDeadLetter: () => this.#metrics.deadLetters.inc(),
     });

@@ -68,3 +68,53 @@ export function commitRejected(groupId: string, cause: unknown, context: Record<
     cause,
   );
 }
+
+/** Errors after which asking the group coordinator again (looked up afresh) can succeed. */
+const transientGroupErrors = [
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'REQUEST_TIMED_OUT',
+];
+
+/** A coordinator that moved or is loading, a lost connection or a timeout: worth asking again. */
+export function isTransientGroupError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (transientGroupErrors.some((name) => hasKafkaError(error, name))) return true;
+  return (
+    findErrorBy(error, 'code', 'PLT_KFK_NETWORK') !== null ||
+    findErrorBy(error, 'code', 'PLT_KFK_TIMEOUT') !== null ||
+    /no coordinator for group/.test(error.message)
+  );
+}
+
+/** Protocol errors no retry can fix: the settings, the credentials or the broker's version are wrong. */
+const configurationErrors = [
+  'UNSUPPORTED_VERSION',
+  'INVALID_REQUEST',
+  'UNSUPPORTED_ASSIGNOR',
+  'INVALID_GROUP_ID',
+  'GROUP_AUTHORIZATION_FAILED',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'SASL_AUTHENTICATION_FAILED',
+  'UNRELEASED_INSTANCE_ID',
+  'INCONSISTENT_GROUP_PROTOCOL',
+  'GROUP_MAX_SIZE_REACHED',
+  'INVALID_SESSION_TIMEOUT',
+];
+
+/**
+ * Whether an error of a group request means the configuration is wrong (exit with a clear
+ * message) rather than the cluster being busy, restarting or electing (retry with backoff).
+ */
+export function isConfigurationError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (configurationErrors.some((name) => hasKafkaError(error, name))) return true;
+  return (
+    findErrorBy(error, 'code', 'PLT_KFK_AUTHENTICATION') !== null ||
+    findErrorBy(error, 'code', 'PLT_KFK_UNSUPPORTED_API') !== null ||
+    findErrorBy(error, 'code', 'PLT_KFK_UNSUPPORTED') !== null ||
+    findErrorBy(error, 'code', 'PLT_KFK_USER') !== null
+  );
+}

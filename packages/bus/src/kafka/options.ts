@@ -57,6 +57,21 @@ export interface KafkaBusOptions {
    */
   rebalanceTimeoutMs?: number;
   /**
+   * The consumer group protocol. `consumer` (KIP-848, brokers >= 4.0): the coordinator assigns
+   * and rebalances incrementally; session timeout and heartbeat interval are group configs the
+   * broker bounds. `classic`: JoinGroup/SyncGroup with the cooperative-sticky assignor, for
+   * brokers older than 4.0. Default: 'consumer'.
+   */
+  groupProtocol?: 'consumer' | 'classic';
+  /**
+   * Receives a transient failure (a coordinator that moved or is loading, a broker restart)
+   * that the bus retries with backoff, once per streak of failures, and settings a broker
+   * refused. Default: a process warning.
+   */
+  onTransientError?: (error: BusError) => void;
+  /** Called when a group member works again after a streak of transient failures. */
+  onRecovered?: (event: { groupId: string; what: string; failures: number }) => void;
+  /**
    * Receives the error when a consumer's `onBatch`, `onAssigned` or `onRevoked` throws; the
    * member goes on with the next batch and commits nothing on its own.
    * Default: a process warning.
@@ -65,8 +80,8 @@ export interface KafkaBusOptions {
 }
 
 /** The options with every default filled in. */
-export type ResolvedKafkaBusOptions = Required<Omit<KafkaBusOptions, 'tls' | 'sasl'>> &
-  Pick<KafkaBusOptions, 'tls' | 'sasl'>;
+export type ResolvedKafkaBusOptions = Required<Omit<KafkaBusOptions, 'tls' | 'sasl' | 'onRecovered'>> &
+  Pick<KafkaBusOptions, 'tls' | 'sasl' | 'onRecovered'>;
 
 export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaBusOptions {
   return {
@@ -78,6 +93,8 @@ export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaB
     unknownTopicTimeoutMs: 2_000,
     topicReadyTimeoutMs: 30_000,
     rebalanceTimeoutMs: 25_000,
+    groupProtocol: 'consumer',
+    onTransientError: (error) => process.emitWarning(error),
     onHandlerError: (error) => process.emitWarning(error),
     ...stripUndefined(options),
   };

@@ -2,7 +2,7 @@ import { BusError } from '../errors.ts';
 import type { CommitOffset, TopicPartition } from '../types.ts';
 import type { MemoryBroker } from './broker.ts';
 import type { CommittedOffsets } from './memory-topic.ts';
-import { rangeAssign } from './range-assignor.ts';
+import { stickyAssign } from './sticky-assignor.ts';
 
 /** What the coordinator needs from a member of its group. */
 export interface GroupMember {
@@ -10,9 +10,14 @@ export interface GroupMember {
   readonly sessionTimeoutMs: number;
   /** Whether the member takes part in the next assignment (joined, neither closing nor dead). */
   assignable(): boolean;
-  /** Stops delivery, waits for in-flight batches and `onRevoked`; resolves at once for a dead member. */
-  revokeAll(): Promise<void>;
-  /** Hands the member its partitions of the new generation (possibly none). */
+  /** The partitions the member owns now. */
+  owned(): TopicPartition[];
+  /**
+   * Stops delivery of these partitions, waits for their in-flight batches and `onRevoked`;
+   * resolves at once for a dead member.
+   */
+  revoke(partitions: TopicPartition[]): Promise<void>;
+  /** Hands the member the partitions it gains (possibly none; the first call completes its join). */
   assign(partitions: TopicPartition[]): void;
   /** The member's session expired: it is out of the group. */
   expel(): void;
@@ -25,17 +30,19 @@ interface PendingExpiry {
 }
 
 /**
- * A consumer group's coordinator, with Kafka's classic (eager) protocol: on every
- * membership change every member gives up everything it owns (and `onRevoked` settles)
- * before anyone gets a partition of the new assignment. A member that dies keeps its
- * partitions until its session times out, as on a broker, so its uncommitted records go
- * to the survivors only then.
+ * A consumer group's coordinator with incremental rebalancing, as Kafka's consumer group
+ * protocol (KIP-848) does it: on a membership change a sticky assignment is computed from
+ * what members own; only the partitions that change owner are revoked (and their `onRevoked`
+ * settles) before their new owner gets them; every other partition keeps flowing. A member
+ * that dies keeps its partitions until its session times out, as on a broker, so its
+ * uncommitted records go to the survivors only then.
  */
 export class ConsumerGroup implements CommittedOffsets {
   readonly groupId: string;
   private readonly broker: MemoryBroker;
   private members: GroupMember[] = [];
   private readonly committed = new Map<string, Map<number, number>>();
+  private readonly metadata = new Map<string, string>();
   private readonly expiries = new Map<GroupMember, PendingExpiry>();
   private rebalanceRequested = false;
   private rebalancing: Promise<void> | undefined;
@@ -73,9 +80,16 @@ export class ConsumerGroup implements CommittedOffsets {
     return this.committed.get(topic)?.get(partition);
   }
 
+  /** The metadata committed with a partition's offset, if any. */
+  committedMetadata(topic: string, partition: number): string | null {
+    return this.metadata.get(`${topic}:${partition}`) ?? null;
+  }
+
   /** Stores offsets the caller has checked the member owns. */
   storeCommit(offsets: readonly CommitOffset[]): void {
-    for (const { topic, partition, offset } of offsets) {
+    for (const { topic, partition, offset, metadata } of offsets) {
+      if (metadata) this.metadata.set(`${topic}:${partition}`, metadata);
+      else this.metadata.delete(`${topic}:${partition}`);
       let partitions = this.committed.get(topic);
       if (partitions === undefined) {
         partitions = new Map();
@@ -90,7 +104,10 @@ export class ConsumerGroup implements CommittedOffsets {
   /** A topic was created or deleted: its offsets go, and subscribers rebalance to pick up the change. */
   topicChanged(name: string): void {
     const topic = this.broker.topic(name);
-    if (topic === undefined) this.committed.delete(name);
+    if (topic === undefined) {
+      this.committed.delete(name);
+      for (const key of this.metadata.keys()) if (key.startsWith(`${name}:`)) this.metadata.delete(key);
+    }
     if (!this.members.some((member) => member.topics.includes(name))) return;
     topic?.consumerGroups.add(this);
     this.requestRebalance();
@@ -142,18 +159,35 @@ export class ConsumerGroup implements CommittedOffsets {
     await Promise.resolve();
     while (this.rebalanceRequested && !this.closed) {
       this.rebalanceRequested = false;
-      await Promise.all(this.members.map((member) => member.revokeAll()));
-      if (this.rebalanceRequested || this.closed) continue;
       if (this.expiries.size > 0) {
-        // A dead member never rejoins; like a broker, the group waits for its session to expire.
+        // A dead member never acknowledges; like a broker, the group waits for its session to
+        // expire. The others keep what they own meanwhile.
         await Promise.all([...this.expiries.values()].map((expiry) => expiry.expelled));
         continue;
       }
       const subscribers = this.members
         .filter((member) => member.assignable())
-        .map((member) => ({ member, topics: member.topics }));
-      const plan = rangeAssign(subscribers, (topic) => this.broker.topic(topic)?.partitions);
-      for (const [member, partitions] of plan) member.assign(partitions);
+        .map((member) => ({ member, topics: member.topics, owned: member.owned() }));
+      const plan = stickyAssign(subscribers, (topic) => this.broker.topic(topic)?.partitions);
+      const keyOf = (tp: TopicPartition) => `${tp.topic}:${tp.partition}`;
+      const moves = [...plan].map(([member, partitions]) => {
+        const target = new Set(partitions.map(keyOf));
+        const owned = member.owned();
+        const have = new Set(owned.map(keyOf));
+        return {
+          member,
+          leaving: owned.filter((tp) => !target.has(keyOf(tp))),
+          added: partitions.filter((tp) => !have.has(keyOf(tp))),
+        };
+      });
+      // Members that left or stopped being assignable give up what they still hold, too.
+      const others = this.members.filter((member) => !plan.has(member));
+      await Promise.all([
+        ...moves.map(({ member, leaving }) => member.revoke(leaving)),
+        ...others.map((member) => member.revoke(member.owned())),
+      ]);
+      if (this.rebalanceRequested || this.closed) continue;
+      for (const { member, added } of moves) member.assign(added);
     }
   }
 }

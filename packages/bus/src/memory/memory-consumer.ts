@@ -2,6 +2,7 @@ import { assertValidConsumerOptions } from '../consumer-options.ts';
 import { BusError } from '../errors.ts';
 import type {
   CommitOffset,
+  CommittedOffset,
   ConsumerHandlers,
   ConsumerOptions,
   GroupConsumer,
@@ -38,9 +39,10 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
   private group: ConsumerGroup | undefined;
   private handlers: ConsumerHandlers | undefined;
   private state: MemberState = 'new';
-  private readonly owned = new Map<string, PartitionFetcher>();
+  private readonly fetchers = new Map<string, PartitionFetcher>();
   private assigning: Promise<void> = Promise.resolve();
-  private revoking: Promise<void> | undefined;
+  /** Revocations, one after the other. */
+  private revoking: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private joining: { resolve: () => void; reject: (error: BusError) => void } | undefined;
   private readonly died: Promise<void>;
@@ -83,15 +85,15 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.owned.get(keyOf(tp))?.pause();
+    for (const tp of partitions) this.fetchers.get(keyOf(tp))?.pause();
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.owned.get(keyOf(tp))?.resume();
+    for (const tp of partitions) this.fetchers.get(keyOf(tp))?.resume();
   }
 
   isPaused(partition: TopicPartition): boolean {
-    return this.owned.get(keyOf(partition))?.isPaused ?? false;
+    return this.fetchers.get(keyOf(partition))?.isPaused ?? false;
   }
 
   async commit(offsets: readonly CommitOffset[]): Promise<void> {
@@ -112,7 +114,7 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
     // All or nothing: a commit that names one partition this member lost changes nothing.
     for (const { topic, partition, offset } of offsets) {
       const context = { groupId: this.groupId, topic, partition, offset };
-      const fetcher = this.owned.get(keyOf({ topic, partition }));
+      const fetcher = this.fetchers.get(keyOf({ topic, partition }));
       if (fetcher === undefined || this.broker.topic(topic)?.logs[partition] !== fetcher.log) {
         throw new BusError(
           'bus.commit_rejected',
@@ -133,9 +135,19 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
 
   assignment(): TopicPartition[] {
     if (this.state === 'dead') return [];
-    return [...this.owned.values()].map((fetcher) => ({
+    return [...this.fetchers.values()].map((fetcher) => ({
       topic: fetcher.topic,
       partition: fetcher.partition,
+    }));
+  }
+
+  async committed(partitions: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    const group = this.group;
+    return partitions.map(({ topic, partition }) => ({
+      topic,
+      partition,
+      offset: group?.committedOffset(topic, partition) ?? -1,
+      metadata: group?.committedMetadata(topic, partition) ?? null,
     }));
   }
 
@@ -164,7 +176,7 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
     }
     this.state = 'dead';
     this.markDied();
-    for (const fetcher of this.owned.values()) void fetcher.stop();
+    for (const fetcher of this.fetchers.values()) void fetcher.stop();
     this.settleJoin(new BusError('bus.member_dead', `member of group ${this.groupId} died while joining`));
     this.group?.memberDied(this);
     this.onClosed(this);
@@ -174,12 +186,15 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
     return this.state === 'joining' || this.state === 'member';
   }
 
-  revokeAll(): Promise<void> {
-    if (this.state === 'dead') return Promise.resolve();
-    this.revoking ??= this.revoke().finally(() => {
-      this.revoking = undefined;
-    });
-    return this.revoking;
+  owned(): TopicPartition[] {
+    return this.assignment();
+  }
+
+  revoke(partitions: TopicPartition[]): Promise<void> {
+    if (this.state === 'dead' || partitions.length === 0) return Promise.resolve();
+    const run = this.revoking.then(() => this.revokeNow(partitions));
+    this.revoking = run.catch(() => {});
+    return run;
   }
 
   assign(partitions: TopicPartition[]): void {
@@ -188,14 +203,15 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
     for (const tp of partitions) {
       const log = this.broker.requireTopic(tp.topic).logs[tp.partition]!;
       const fetcher = new PartitionFetcher(log, (batch) => this.deliver(batch), this.maxBatchRecords);
-      this.owned.set(keyOf(tp), fetcher);
+      this.fetchers.set(keyOf(tp), fetcher);
       fetchers.push(fetcher);
     }
-    this.assigning = this.activate(partitions, fetchers);
+    const previous = this.assigning;
+    this.assigning = previous.then(() => this.activate(partitions, fetchers));
   }
 
   expel(): void {
-    this.owned.clear();
+    this.fetchers.clear();
   }
 
   private async activate(partitions: TopicPartition[], fetchers: PartitionFetcher[]): Promise<void> {
@@ -220,25 +236,32 @@ export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
     return this.state === 'dead';
   }
 
-  private async revoke(): Promise<void> {
+  private async revokeNow(partitions: TopicPartition[]): Promise<void> {
     await Promise.race([this.assigning, this.died]);
-    if (this.isDead() || this.owned.size === 0) return;
-    const fetchers = [...this.owned.values()];
+    if (this.isDead()) return;
+    const fetchers = partitions.flatMap((tp) => {
+      const fetcher = this.fetchers.get(keyOf(tp));
+      return fetcher === undefined ? [] : [fetcher];
+    });
+    if (fetchers.length === 0) return;
     await Promise.race([Promise.all(fetchers.map((fetcher) => fetcher.stop())), this.died]);
     if (this.isDead()) return;
-    const partitions = fetchers.map((fetcher) => ({ topic: fetcher.topic, partition: fetcher.partition }));
+    const revoked = fetchers.map((fetcher) => ({ topic: fetcher.topic, partition: fetcher.partition }));
     await Promise.race([
-      this.callHandler('onRevoked', partitions, () => this.handlers?.onRevoked?.(partitions)),
+      this.callHandler('onRevoked', revoked, () => this.handlers?.onRevoked?.(revoked)),
       this.died,
     ]);
     if (this.isDead()) return;
     // Ownership ends only now, so `onRevoked` can still commit what it finished.
-    this.owned.clear();
+    for (const fetcher of fetchers) {
+      const key = keyOf(fetcher);
+      if (this.fetchers.get(key) === fetcher) this.fetchers.delete(key);
+    }
   }
 
   private async revokeAndLeave(): Promise<void> {
     this.state = 'closing';
-    await this.revokeAll();
+    await this.revoke(this.assignment());
     if (this.isDead()) return;
     this.group?.leave(this);
     this.state = 'closed';

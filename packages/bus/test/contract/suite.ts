@@ -188,6 +188,74 @@ export function busContract(name: string, makeHarness: () => ContractHarness): v
       expect(leaver.batches).toHaveLength(leaverBatches);
     });
 
+    it('rebalances incrementally: only partitions that change owner are revoked or assigned', async () => {
+      const { bus, admin } = await openBus();
+      const topic = await createTopic(admin, 'incremental', 6);
+      const options = groupOptions('incremental', topic);
+      const keys = (lists: { topic: string; partition: number }[][]) =>
+        lists
+          .flat()
+          .map((tp) => toPartitionKey(tp.topic, tp.partition))
+          .sort();
+      const first = await startMember(bus, options);
+      await waitFor(
+        () => first.consumer.assignment().length === 6,
+        'the first member to own all 6 partitions',
+      );
+      const second = await startMember(bus, options);
+      await waitFor(() => {
+        const owned = [...first.consumer.assignment(), ...second.consumer.assignment()];
+        return (
+          first.consumer.assignment().length === 3 &&
+          second.consumer.assignment().length === 3 &&
+          new Set(owned.map((tp) => toPartitionKey(tp.topic, tp.partition))).size === 6
+        );
+      }, 'the two members to own 3 partitions each');
+      const kept = first.consumer.assignment();
+      const moved = second.consumer.assignment();
+      // The first member gave up exactly what moved, and never lost what it kept.
+      expect(keys(first.revoked)).toEqual(keys([moved]));
+      expect(keys(first.assigned)).toEqual(keys([[...kept, ...moved]]));
+      expect(keys(second.assigned)).toEqual(keys([moved]));
+
+      // Records of kept partitions keep flowing to the first member.
+      await bus
+        .producer()
+        .send(range(6).map((partition) => ({ topic, key: null, partition, value: bytes('after') })));
+      await waitFor(
+        () => kept.every((tp) => first.offsets(topic, tp.partition).length > 0),
+        'records of the kept partitions at the first member',
+      );
+
+      // When the second member leaves, the first one is assigned only what it did not own.
+      await second.consumer.close();
+      expect(keys(second.revoked)).toEqual(keys([moved]));
+      await waitFor(() => first.consumer.assignment().length === 6, 'the first member to own all 6 again');
+      expect(keys(first.assigned.slice(1))).toEqual(keys([moved]));
+      expect(keys(first.revoked)).toEqual(keys([moved]));
+    });
+
+    it('stores commit metadata with the offset, for the next owner to read', async () => {
+      const { bus, admin } = await openBus();
+      const topic = await createTopic(admin, 'metadata', 2);
+      const options = groupOptions('metadata', topic);
+      const first = await startMember(bus, options);
+      await waitFor(() => first.consumer.assignment().length === 2, 'the member to own both partitions');
+      await first.consumer.commit([{ topic, partition: 0, offset: 0, metadata: '{"v":1,"until":{"a":1}}' }]);
+      await first.consumer.close();
+      const next = await startMember(bus, options);
+      await waitFor(() => next.consumer.assignment().length === 2, 'the next member to own both partitions');
+      expect(
+        await next.consumer.committed([
+          { topic, partition: 0 },
+          { topic, partition: 1 },
+        ]),
+      ).toEqual([
+        { topic, partition: 0, offset: 0, metadata: '{"v":1,"until":{"a":1}}' },
+        { topic, partition: 1, offset: -1, metadata: null },
+      ]);
+    });
+
     it("redelivers a dead member's uncommitted records to the survivor", async () => {
       const { bus, admin } = await openBus();
       const topic = await createTopic(admin, 'death', 4);

@@ -79,6 +79,12 @@ export const kafkaConnectionSchema = z.object({
     .min(1)
     .default(1)
     .describe('Replication factor of the topics `kraul topics create` makes'),
+  groupProtocol: z
+    .enum(['consumer', 'classic'])
+    .default('consumer')
+    .describe(
+      'Consumer group protocol: consumer (KIP-848, Kafka >= 4.0, incremental) or classic (cooperative-sticky, older brokers)',
+    ),
   tls: tlsSchema.prefault({}),
   sasl: saslSchema.prefault({}),
 });

@@ -140,40 +140,66 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
 
   const prefix = config.kafka.topicPrefix;
   const topics = topicNames(prefix);
+  /** Groups whose coordinator does not answer right now: /readyz says false while any does. */
+  const retrying = new Set<string>();
   const connection = { kafka: config.kafka, logLevel: config.logLevel, logFormat: config.logFormat };
   // Wrong credentials or certificates are a configuration error: one line and exit, not a
   // role whose every client retries a refusal.
   await verifyKafkaAccess(connection);
-  const bus = openBus(connection);
-  const admin: BusAdmin = bus.admin();
-  try {
-    await requireTopics(
-      admin,
-      { prefix, topics } as Parameters<typeof requireTopics>[1],
-      Object.values(topics),
-    );
-  } finally {
-    await admin.close();
-  }
+  /** The role once made: /readyz is never true after it failed. */
+  let started: Role | undefined;
+  const bus = openBus(connection, {
+    // One line per streak of failures; the bus retries with backoff and /readyz says false meanwhile.
+    onTransientError: (error) => {
+      const groupId = error.context['groupId'];
+      if (error.code === 'bus.group_retrying' && typeof groupId === 'string') retrying.add(groupId);
+      log.warn(
+        { code: error.code, ...error.context, error: error.message },
+        'retrying: the cluster is not ready',
+      );
+    },
+    onRecovered: (event) => {
+      retrying.delete(event.groupId);
+      log.info(event, 'the cluster answers again');
+    },
+    onHandlerError: (error) =>
+      log.error({ code: error.code, ...error.context, error: error.message }, error.message),
+  });
   const metrics = createMetricsRegistry({ collectDefault: true, defaultLabels: { role: name } });
-  const jobs = new JobRegistry({ bus, topics, groupPrefix: `${prefix}-${name}`, log });
-  await jobs.start();
-  const role = await ROLES[name](config, { bus, jobs, log, metrics, prefix });
   let ready = false;
   let server: TelemetryServer | undefined;
   if (config.metricsPort !== undefined) {
+    // Up before anything joins a group: /healthz answers and /readyz says false while the
+    // role waits for a cluster that is starting (coordinator loading, topics being created).
     server = await startTelemetryServer({
       host: config.metricsHost,
       port: config.metricsPort,
       registry: metrics,
-      // Never ready once the role has failed, in the moment before the process is gone.
       health: () => {
-        const ok = ready && role.failure === undefined;
+        // Never ready once the role has failed, in the moment before the process is gone.
+        const ok = ready && retrying.size === 0 && started?.failure === undefined;
         return { ready: ok, checks: { group: { ok } } };
       },
     });
     log.info({ url: server.url }, 'metrics and health endpoints listening');
   }
+  const admin: BusAdmin = bus.admin();
+  const jobs = new JobRegistry({ bus, topics, groupPrefix: `${prefix}-${name}`, log });
+  try {
+    await requireTopics(
+      admin,
+      { prefix, topics } as Parameters<typeof requireTopics>[1],
+      Object.values(topics),
+    ).finally(() => admin.close());
+    await jobs.start();
+  } catch (error) {
+    // The health server started early must not keep the process alive.
+    await bus.close().catch(() => {});
+    await server?.close().catch(() => {});
+    throw error;
+  }
+  const role = await ROLES[name](config, { bus, jobs, log, metrics, prefix });
+  started = role;
   try {
     await role.start();
   } catch (error) {

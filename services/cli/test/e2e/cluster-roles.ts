@@ -4,9 +4,9 @@ import { testBrokers } from '@kraul/testkit';
 import { type KraulExit, type KraulProcess, runKraulIn, startKraul } from './kraul-process.ts';
 import { waitUntil } from './site-crawl.ts';
 
-/** The environment that points `kraul` at the test broker. */
-export function brokerEnv(): Record<string, string> {
-  return { KRAUL_KAFKA_BROKERS: testBrokers().join(','), KRAUL_LOG_LEVEL: 'warn', KRAUL_LOG_FORMAT: 'json' };
+/** The environment that points `kraul` at the test broker (or at `brokers`). */
+export function brokerEnv(brokers: readonly string[] = testBrokers()): Record<string, string> {
+  return { KRAUL_KAFKA_BROKERS: brokers.join(','), KRAUL_LOG_LEVEL: 'warn', KRAUL_LOG_FORMAT: 'json' };
 }
 
 /** A loopback port nothing listens on right now. */

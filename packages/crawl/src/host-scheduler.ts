@@ -106,6 +106,22 @@ export class HostScheduler<T> {
     this.#forgetIfEmpty(slot);
   }
 
+  /**
+   * Hosts whose delay still runs, with the milliseconds until each may get its next request:
+   * what a partition's next owner must respect. A host with a request running counts its
+   * delay from now (the request has not ended yet).
+   */
+  waitingHosts(): Map<string, number> {
+    const now = this.#now();
+    const waiting = new Map<string, number>();
+    for (const slot of this.#hosts.values()) {
+      const readyAt =
+        slot.inFlight > 0 ? Math.max(slot.readyAt, now + slot.politeness.delayMs) : slot.readyAt;
+      if (readyAt > now) waiting.set(slot.key, readyAt - now);
+    }
+    return waiting;
+  }
+
   /** Removes queued (not started) tasks matching the predicate and returns them. */
   remove(predicate: (task: T) => boolean): T[] {
     const removed: T[] = [];
