@@ -121,6 +121,10 @@ export interface TopicSpec {
 export interface TopicDescription {
   name: string;
   partitions: number;
+  /** Replicas of the least-replicated partition; undefined where the bus keeps no replicas. */
+  replicationFactor?: number;
+  /** Partitions whose in-sync replicas are fewer than their replicas (a broker down or behind). */
+  underReplicatedPartitions?: number;
 }
 
 export interface PartitionLag extends TopicPartition {
@@ -137,6 +141,15 @@ export interface BusAdmin {
   createTopics(topics: readonly TopicSpec[]): Promise<void>;
   describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
+  /** Brokers in the cluster (1 for the memory bus). */
+  brokerCount(): Promise<number>;
+  /** Each topic's configs as the brokers apply them, defaults included, by topic name. */
+  topicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>>;
+  /**
+   * Deletes a consumer group that has no members, with its committed offsets. A missing group
+   * is not an error; a group with members is left alone (BusError 'bus.group_not_empty').
+   */
+  deleteGroup(groupId: string): Promise<void>;
   /** Per-partition lag of a consumer group on a topic. */
   lag(groupId: string, topic: string): Promise<PartitionLag[]>;
   close(): Promise<void>;

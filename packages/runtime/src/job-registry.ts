@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, GroupConsumer } from '@kraul/bus';
-import { decodeAs, type Job, KraulError, type TopicNames } from '@kraul/protocol';
+import { decodeMessage, type FrontierProgress, type Job, KraulError, type TopicNames } from '@kraul/protocol';
 import type { ConsumerLog } from './topic-consumer.ts';
 
 export type JobListener = (job: Job, previous: Job | undefined) => void;
@@ -16,14 +16,18 @@ export interface JobRegistryOptions {
 /**
  * Every role's view of the crawl jobs: the whole compacted jobs topic, read from the start
  * and followed. Each registry is alone in a group of its own, so it gets every partition
- * and never commits (it always rereads the compacted topic, which holds one record per job).
+ * and never commits (it always rereads the compacted topic, which holds one record per job
+ * and the newest progress report of every frontier shard). The group is deleted on close, so
+ * no process leaves one behind on the broker.
  */
 export class JobRegistry {
   readonly #options: JobRegistryOptions;
   readonly #jobs = new Map<string, Job>();
   readonly #listeners = new Set<JobListener>();
+  readonly #progress = new Map<number, FrontierProgress>();
   readonly #consumed = new Map<number, number>();
   #consumer: GroupConsumer | undefined;
+  #groupId: string | undefined;
 
   constructor(options: JobRegistryOptions) {
     this.#options = options;
@@ -33,6 +37,7 @@ export class JobRegistry {
   async start(timeoutMs = 30_000): Promise<void> {
     const { bus, topics, groupPrefix, log } = this.#options;
     const groupId = `${groupPrefix}-jobs-${randomUUID()}`;
+    this.#groupId = groupId;
     this.#consumer = bus.consumer({ groupId, topics: [topics.jobs], startFrom: 'earliest', maxWaitMs: 200 });
     await this.#consumer.start({
       onBatch: ({ partition, records }) => {
@@ -43,7 +48,9 @@ export class JobRegistry {
             continue;
           }
           try {
-            this.#apply(decodeAs('job', record.value, record));
+            const message = decodeMessage(record.value, 'jobs', record);
+            if (message.type === 'frontier.progress') this.#progress.set(message.partition, message);
+            else if (message.type === 'job') this.#apply(message);
           } catch (error) {
             log.warn(
               { err: error, topic: record.topic, partition, offset: record.offset },
@@ -93,6 +100,11 @@ export class JobRegistry {
     return [...this.#jobs.values()];
   }
 
+  /** The newest progress report of every frontier shard (schedule partition) that sent one. */
+  progress(): FrontierProgress[] {
+    return [...this.#progress.values()].sort((a, b) => a.partition - b.partition);
+  }
+
   /** Calls the listener on every job created or changed from now on. Returns an unsubscribe function. */
   onChange(listener: JobListener): () => void {
     this.#listeners.add(listener);
@@ -118,7 +130,21 @@ export class JobRegistry {
   }
 
   async close(): Promise<void> {
-    await this.#consumer?.close();
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    if (!consumer) return;
+    await consumer.close();
+    if (this.#groupId === undefined) return;
+    let admin: ReturnType<Bus['admin']> | undefined;
+    try {
+      admin = this.#options.bus.admin();
+      await admin.deleteGroup(this.#groupId);
+    } catch (error) {
+      // Housekeeping only: the broker drops an empty group without offsets on its own in time.
+      this.#options.log.warn({ err: error, groupId: this.#groupId }, 'job registry group not deleted');
+    } finally {
+      await admin?.close();
+    }
   }
 
   #apply(job: Job): void {

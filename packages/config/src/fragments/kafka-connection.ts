@@ -77,8 +77,10 @@ export const kafkaConnectionSchema = z.object({
   replicationFactor: z
     .int()
     .min(1)
-    .default(1)
-    .describe('Replication factor of the topics `kraul topics create` makes'),
+    .optional()
+    .describe(
+      'Replication factor of the topics `kraul topics create` makes; unset means min(3, brokers), with min.insync.replicas 2 from 3 up',
+    ),
   tls: tlsSchema.prefault({}),
   sasl: saslSchema.prefault({}),
 });
