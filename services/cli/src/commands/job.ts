@@ -243,7 +243,7 @@ export function registerJob(program: Command): void {
       }
       process.stdout.write(
         formatTable(
-          ['ID', 'STATE', 'QUEUED', 'IN FLIGHT', 'DONE', 'FAILED', 'SEEDS', 'SCOPE', 'CREATED'],
+          ['ID', 'STATE', 'QUEUED', 'INFLIGHT', 'DONE', 'FAILED', 'SEEDS', 'SCOPE', 'CREATED'],
           jobRows(all, completions),
         ),
       );
