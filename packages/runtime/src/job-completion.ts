@@ -73,7 +73,8 @@ export function assessCompletion(input: CompletionInput): JobCompletion {
   const behind: number[] = [];
   input.scheduleEnds.forEach((end, partition) => {
     const report = byPartition.get(partition);
-    if (!report || report.scheduleOffset < end) behind.push(partition);
+    // -1 (nothing committed yet) covers a partition that never had a record.
+    if (!report || Math.max(report.scheduleOffset, 0) < end) behind.push(partition);
   });
   if (behind.length > 0) {
     return running(
@@ -143,6 +144,8 @@ export async function awaitJob(options: AwaitJobOptions): Promise<JobCompletion>
   const pollMs = options.pollMs ?? 500;
   let last: JobCompletion | undefined;
   for (;;) {
+    if (options.cancelled?.())
+      return last ?? { status: 'running', counts: emptyCounts(), waitingFor: 'cancelled' };
     const job = options.jobs.get(options.id);
     if (job) {
       last = await readJobCompletion(options, job);

@@ -58,6 +58,15 @@ describe('assessCompletion', () => {
     expect(assessCompletion(input({ reports: [] })).waitingFor).toMatch(/frontier shards 0, 1 /);
   });
 
+  it('takes a shard that never committed as up to date only while its partition is empty', () => {
+    expect(
+      assessCompletion(input({ scheduleEnds: [10, 0], reports: [report(0, 10), report(1, -1)] })).status,
+    ).toBe('done');
+    expect(
+      assessCompletion(input({ scheduleEnds: [10, 1], reports: [report(0, 10), report(1, -1)] })).status,
+    ).toBe('running');
+  });
+
   it('is running while a shard holds queued or leased URLs of the job', () => {
     const reports = [report(0, 10, [{ done: 7, inflight: 2 }]), report(1, 5, [{ queued: 4 }])];
     const completion = assessCompletion(input({ reports }));
