@@ -78,9 +78,7 @@ export const kafkaConnectionSchema = z.object({
     .int()
     .min(1)
     .optional()
-    .describe(
-      'Replication factor of the topics `kraul topics create` makes; unset means min(3, brokers), with min.insync.replicas 2 from 3 up',
-    ),
+    .describe('Replication factor of the topics `topics create` makes; unset means min(3, brokers)'),
   tls: tlsSchema.prefault({}),
   sasl: saslSchema.prefault({}),
 });
