@@ -109,6 +109,24 @@ export interface GroupConsumer {
   close(): Promise<void>;
 }
 
+export interface ReaderOptions {
+  topic: string;
+  /** Longest a fetch waits for new records. Default: 500 ms. */
+  maxWaitMs?: number;
+  clientId?: string;
+}
+
+/**
+ * Reads a whole topic, every partition from its first record, and follows it: for small
+ * topics every process reads entirely (the compacted jobs topic). No consumer group, no
+ * commits, nothing left on the broker.
+ */
+export interface TopicReader {
+  /** Resolves once every partition's start is known; batches arrive in offset order per partition. */
+  start(onBatch: (batch: PartitionBatch) => Promise<void> | void): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface TopicSpec {
   name: string;
   partitions: number;
@@ -145,11 +163,6 @@ export interface BusAdmin {
   brokerCount(): Promise<number>;
   /** Each topic's configs as the brokers apply them, defaults included, by topic name. */
   topicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>>;
-  /**
-   * Deletes a consumer group that has no members, with its committed offsets. A missing group
-   * is not an error; a group with members is left alone (BusError 'bus.group_not_empty').
-   */
-  deleteGroup(groupId: string): Promise<void>;
   /** Per-partition lag of a consumer group on a topic. */
   lag(groupId: string, topic: string): Promise<PartitionLag[]>;
   close(): Promise<void>;
@@ -159,6 +172,8 @@ export interface Bus {
   readonly kind: 'kafka' | 'memory';
   producer(options?: { clientId?: string }): Producer;
   consumer(options: ConsumerOptions): GroupConsumer;
+  /** A reader of a whole topic that joins no group (see TopicReader). */
+  reader(options: ReaderOptions): TopicReader;
   admin(): BusAdmin;
   /** Closes every producer, consumer and admin this bus made. */
   close(): Promise<void>;

@@ -125,23 +125,6 @@ export class KafkaAdmin implements BusAdmin {
     }
   }
 
-  async deleteGroup(groupId: string): Promise<void> {
-    try {
-      await this.#client.deleteGroups({ groups: [groupId] });
-    } catch (error) {
-      if (hasKafkaError(error, 'GROUP_ID_NOT_FOUND')) return;
-      if (hasKafkaError(error, 'NON_EMPTY_GROUP')) {
-        throw new BusError('bus.group_not_empty', `group ${groupId} still has members`, { groupId }, error);
-      }
-      throw new BusError(
-        'bus.delete_group_failed',
-        `could not delete group ${groupId}: ${describeClientError(error)}`,
-        { groupId },
-        error,
-      );
-    }
-  }
-
   async deleteTopics(names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
     try {

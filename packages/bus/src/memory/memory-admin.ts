@@ -36,11 +36,6 @@ export class MemoryAdmin implements BusAdmin {
     return new Map(names.map((name) => [name, { ...this.broker.requireTopic(name).config }]));
   }
 
-  async deleteGroup(groupId: string): Promise<void> {
-    this.assertOpen();
-    this.broker.deleteGroup(groupId);
-  }
-
   /** Deletes the topics, their records and every group's offsets for them; missing topics are ignored. */
   async deleteTopics(names: readonly string[]): Promise<void> {
     this.assertOpen();

@@ -88,6 +88,28 @@ export function busContract(name: string, makeHarness: () => ContractHarness): v
       return doomed;
     }
 
+    it('reads a whole topic with a reader, from the start and then following, with no group', async () => {
+      const { bus, admin } = await openBus();
+      const topic = await createTopic(admin, 'reader', 3);
+      const producer = bus.producer();
+      await producer.send(range(30).map((index) => ({ topic, key: `k${index}`, value: bytes(`v${index}`) })));
+      const seen: string[] = [];
+      const reader = bus.reader({ topic });
+      cleanups.push(() => reader.close());
+      await reader.start(({ records }) => {
+        for (const record of records) seen.push(decoder.decode(record.value));
+      });
+      await waitFor(() => seen.length === 30, 'the reader to read every record');
+      await producer.send([{ topic, key: 'late', value: bytes('late') }]);
+      await waitFor(() => seen.includes('late'), 'the reader to follow the topic');
+      expect(new Set(seen)).toEqual(new Set([...range(30).map((index) => `v${index}`), 'late']));
+      await reader.close();
+      // Records after close are not delivered.
+      await producer.send([{ topic, key: 'after', value: bytes('after') }]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seen).not.toContain('after');
+    });
+
     it('keeps the order of every partition', async () => {
       const { bus, admin } = await openBus();
       const topic = await createTopic(admin, 'order', 4);
