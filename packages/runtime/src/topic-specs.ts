@@ -21,11 +21,7 @@ export const TOPIC_RETENTION: Readonly<Record<TopicRole, Record<string, string>>
   events: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
   schedule: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
   pages: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
-  jobs: {
-    'cleanup.policy': 'compact',
-    'segment.ms': String(60 * 60 * 1000),
-    'min.cleanable.dirty.ratio': '0.1',
-  },
+  jobs: { 'cleanup.policy': 'compact', 'segment.ms': String(60 * 60 * 1000) },
   dlq: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
 };
 
