@@ -88,7 +88,20 @@ export async function topicHealth(admin: BusAdmin, context: CommandContext): Pro
   const specs = kraulTopicSpecs(context.prefix, context.config.kafka.partitions);
   const descriptions = await Promise.all(specs.map((spec) => describeOrMissing(admin, spec.name)));
   const existing = specs.filter((_, index) => descriptions[index] !== undefined).map((spec) => spec.name);
-  const [configs, brokers] = await Promise.all([admin.topicConfigs(existing), admin.brokerCount()]);
+  let configs: Map<string, Record<string, string>>;
+  let brokers: number;
+  try {
+    [configs, brokers] = await Promise.all([admin.topicConfigs(existing), admin.brokerCount()]);
+  } catch (error) {
+    // A principal allowed to read lags but not to describe configs still gets its status.
+    const reason = error instanceof Error ? error.message : String(error);
+    return [
+      ...topicWarnings({ specs, descriptions, configs: new Map(), brokers: 1 }).filter(
+        (warning) => !warning.includes('is not compacted'),
+      ),
+      `topic configs not checked: ${reason}`,
+    ];
+  }
   return topicWarnings({ specs, descriptions, configs, brokers });
 }
 
