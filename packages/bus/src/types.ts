@@ -123,6 +123,24 @@ export interface GroupConsumer {
   close(): Promise<void>;
 }
 
+export interface ReaderOptions {
+  topic: string;
+  /** Longest a fetch waits for new records. Default: 500 ms. */
+  maxWaitMs?: number;
+  clientId?: string;
+}
+
+/**
+ * Reads a whole topic, every partition from its first record, and follows it: for small
+ * topics every process reads entirely (the compacted jobs topic). No consumer group, no
+ * commits, nothing left on the broker.
+ */
+export interface TopicReader {
+  /** Resolves once every partition's start is known; batches arrive in offset order per partition. */
+  start(onBatch: (batch: PartitionBatch) => Promise<void> | void): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface TopicSpec {
   name: string;
   partitions: number;
@@ -135,6 +153,10 @@ export interface TopicSpec {
 export interface TopicDescription {
   name: string;
   partitions: number;
+  /** Replicas of the least-replicated partition; undefined where the bus keeps no replicas. */
+  replicationFactor?: number;
+  /** Partitions whose in-sync replicas are fewer than their replicas (a broker down or behind). */
+  underReplicatedPartitions?: number;
 }
 
 export interface PartitionLag extends TopicPartition {
@@ -151,6 +173,10 @@ export interface BusAdmin {
   createTopics(topics: readonly TopicSpec[]): Promise<void>;
   describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
+  /** Brokers in the cluster (1 for the memory bus). */
+  brokerCount(): Promise<number>;
+  /** Each topic's configs as the brokers apply them, defaults included, by topic name. */
+  topicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>>;
   /** Per-partition lag of a consumer group on a topic. */
   lag(groupId: string, topic: string): Promise<PartitionLag[]>;
   close(): Promise<void>;
@@ -160,6 +186,8 @@ export interface Bus {
   readonly kind: 'kafka' | 'memory';
   producer(options?: { clientId?: string }): Producer;
   consumer(options: ConsumerOptions): GroupConsumer;
+  /** A reader of a whole topic that joins no group (see TopicReader). */
+  reader(options: ReaderOptions): TopicReader;
   admin(): BusAdmin;
   /** Closes every producer, consumer and admin this bus made. */
   close(): Promise<void>;

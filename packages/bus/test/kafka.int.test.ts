@@ -366,9 +366,22 @@ describe('kafka bus', { timeout: 120_000 }, () => {
     await admin.deleteTopics([topic]);
 
     await admin.createTopics([{ name: topic, partitions: 2 }]);
-    expect(await admin.describeTopics([topic])).toEqual([{ name: topic, partitions: 2 }]);
+    expect(await admin.describeTopics([topic])).toEqual([
+      { name: topic, partitions: 2, replicationFactor: 1, underReplicatedPartitions: 0 },
+    ]);
     const lag = await admin.lag(uniqueName('kraul-test-nobody'), topic);
     expect(lag.map((partition) => partition.logEnd)).toEqual([0, 0]);
+  });
+
+  it('reads the broker count and topic configs as the brokers apply them', async () => {
+    const { admin } = openBus();
+    expect(await admin.brokerCount()).toBeGreaterThanOrEqual(1);
+    const topic = uniqueName('configs');
+    await admin.createTopics([{ name: topic, partitions: 1, config: { 'retention.ms': '3600000' } }]);
+    const configs = (await admin.topicConfigs([topic])).get(topic);
+    // The one set at creation, and the broker's defaults for the rest.
+    expect(configs).toMatchObject({ 'retention.ms': '3600000', 'cleanup.policy': 'delete' });
+    await admin.deleteTopics([topic]);
   });
 
   it('delivers a value that is not JSON as the bytes written: decoding is not the bus’s job', async () => {

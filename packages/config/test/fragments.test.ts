@@ -16,7 +16,6 @@ describe('shared schema fragments', () => {
         clientId: 'kraul',
         topicPrefix: 'kraul',
         partitions: 12,
-        replicationFactor: 1,
         groupProtocol: 'consumer',
         tls: { enabled: false, rejectUnauthorized: true },
         sasl: {},

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Bus, GroupConsumer } from '@kraul/bus';
-import { decodeAs, type Job, KraulError, type TopicNames } from '@kraul/protocol';
+import type { Bus, TopicReader } from '@kraul/bus';
+import { decodeMessage, type FrontierProgress, type Job, KraulError, type TopicNames } from '@kraul/protocol';
 import type { ConsumerLog } from './topic-consumer.ts';
 
 export type JobListener = (job: Job, previous: Job | undefined) => void;
@@ -8,22 +7,24 @@ export type JobListener = (job: Job, previous: Job | undefined) => void;
 export interface JobRegistryOptions {
   bus: Bus;
   topics: TopicNames;
-  /** Prefix of the registry's private group id. */
+  /** Names the registry's client in the brokers' logs. */
   groupPrefix: string;
   log: ConsumerLog;
 }
 
 /**
- * Every role's view of the crawl jobs: the whole compacted jobs topic, read from the start
- * and followed. Each registry is alone in a group of its own, so it gets every partition
- * and never commits (it always rereads the compacted topic, which holds one record per job).
+ * Every role's view of the crawl jobs: the whole compacted jobs topic (one record per job and
+ * the newest progress report of every frontier shard), read from the start and followed by a
+ * bus reader: every partition by manual assignment, no consumer group, no commits, so no
+ * process leaves a group behind on the broker.
  */
 export class JobRegistry {
   readonly #options: JobRegistryOptions;
   readonly #jobs = new Map<string, Job>();
   readonly #listeners = new Set<JobListener>();
+  readonly #progress = new Map<number, FrontierProgress>();
   readonly #consumed = new Map<number, number>();
-  #consumer: GroupConsumer | undefined;
+  #reader: TopicReader | undefined;
 
   constructor(options: JobRegistryOptions) {
     this.#options = options;
@@ -32,10 +33,9 @@ export class JobRegistry {
   /** Starts following the topic and resolves once every job that existed at start is loaded. */
   async start(timeoutMs = 30_000): Promise<void> {
     const { bus, topics, groupPrefix, log } = this.#options;
-    const groupId = `${groupPrefix}-jobs-${randomUUID()}`;
-    this.#consumer = bus.consumer({ groupId, topics: [topics.jobs], startFrom: 'earliest', maxWaitMs: 200 });
-    await this.#consumer.start({
-      onBatch: ({ partition, records }) => {
+    this.#reader = bus.reader({ topic: topics.jobs, clientId: `${groupPrefix}-jobs`, maxWaitMs: 200 });
+    try {
+      await this.#reader.start(({ partition, records }) => {
         for (const record of records) {
           this.#consumed.set(partition, record.offset + 1);
           if (record.value.length === 0) {
@@ -43,7 +43,9 @@ export class JobRegistry {
             continue;
           }
           try {
-            this.#apply(decodeAs('job', record.value, record));
+            const message = decodeMessage(record.value, 'jobs', record);
+            if (message.type === 'frontier.progress') this.#progress.set(message.partition, message);
+            else if (message.type === 'job') this.#apply(message);
           } catch (error) {
             log.warn(
               { err: error, topic: record.topic, partition, offset: record.offset },
@@ -51,22 +53,21 @@ export class JobRegistry {
             );
           }
         }
-      },
-    });
-    try {
-      await this.#awaitLoaded(groupId, timeoutMs);
+      });
+      await this.#awaitLoaded(timeoutMs);
     } catch (error) {
-      // Callers rarely close what failed to start: the group member would keep its connections open.
+      // Callers rarely close what failed to start: the reader would keep its connections open.
       await this.close();
       throw error;
     }
   }
 
-  async #awaitLoaded(groupId: string, timeoutMs: number): Promise<void> {
+  async #awaitLoaded(timeoutMs: number): Promise<void> {
     const { bus, topics } = this.#options;
     const admin = bus.admin();
     try {
-      const ends = await admin.lag(groupId, topics.jobs);
+      // The lag of a group that does not exist: only the log ends are wanted.
+      const ends = await admin.lag(`${this.#options.groupPrefix}-jobs-reader`, topics.jobs);
       const deadline = Date.now() + timeoutMs;
       while (ends.some((p) => p.logEnd > (this.#consumed.get(p.partition) ?? 0))) {
         if (Date.now() > deadline) {
@@ -91,6 +92,11 @@ export class JobRegistry {
 
   all(): Job[] {
     return [...this.#jobs.values()];
+  }
+
+  /** The newest progress report of every frontier shard (schedule partition) that sent one. */
+  progress(): FrontierProgress[] {
+    return [...this.#progress.values()].sort((a, b) => a.partition - b.partition);
   }
 
   /** Calls the listener on every job created or changed from now on. Returns an unsubscribe function. */
@@ -118,7 +124,9 @@ export class JobRegistry {
   }
 
   async close(): Promise<void> {
-    await this.#consumer?.close();
+    const reader = this.#reader;
+    this.#reader = undefined;
+    await reader?.close();
   }
 
   #apply(job: Job): void {

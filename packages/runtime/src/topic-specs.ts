@@ -6,6 +6,45 @@ export interface KraulTopicSpec extends TopicSpec {
   role: TopicRole;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How long each topic keeps its records. todo, events and schedule are work in transit: a
+ * consumer group more than a week behind has bigger problems, and the frontier's leases send
+ * lost fetch requests again. pages is an output that `kraul export` and downstream readers
+ * replay. jobs is compacted (one job record, and one progress record per frontier shard, kept
+ * for good); its segments roll hourly so compaction can drop superseded progress records. dlq is
+ * kept longest: an operator reads it after the fact.
+ */
+export const TOPIC_RETENTION: Readonly<Record<TopicRole, Record<string, string>>> = {
+  todo: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+  events: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+  schedule: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+  pages: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
+  jobs: { 'cleanup.policy': 'compact', 'segment.ms': String(60 * 60 * 1000) },
+  dlq: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
+};
+
+/**
+ * Records are stored as the producer compressed them (`producer`), so the producer's choice
+ * (made for throughput) is not undone by the broker recompressing every batch.
+ */
+export const TOPIC_COMPRESSION = 'producer';
+
+/** The replication factor `topics create` picks when none is given: min(3, brokers). */
+export function defaultReplicationFactor(brokers: number): number {
+  return Math.max(1, Math.min(3, brokers));
+}
+
+/**
+ * `min.insync.replicas` for a replication factor: 2 from 3 replicas up, so an acks=all write
+ * survives one broker's loss and still refuses to land on a lone replica; 1 below that (with 2
+ * replicas, requiring both would stop every write when one broker restarts).
+ */
+export function minInsyncReplicas(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
 /**
  * The topics of one crawl cluster (or one embedded crawl), in creation order.
  *
@@ -23,19 +62,23 @@ export function kraulTopicSpecs(prefix: string, partitions: number, replicationF
     throw new RangeError(`replicationFactor must be a whole number >= 1, got ${replicationFactor}`);
   }
   const names = topicNames(prefix);
-  const spec = (role: TopicRole, count: number, config?: Record<string, string>): KraulTopicSpec => ({
+  const spec = (role: TopicRole, count: number): KraulTopicSpec => ({
     role,
     name: names[role],
     partitions: count,
     replicationFactor,
-    ...(config ? { config } : {}),
+    config: {
+      ...TOPIC_RETENTION[role],
+      'compression.type': TOPIC_COMPRESSION,
+      'min.insync.replicas': String(minInsyncReplicas(replicationFactor)),
+    },
   });
   return [
     spec('todo', partitions),
     spec('events', partitions),
     spec('schedule', partitions),
     spec('pages', partitions),
-    spec('jobs', 1, { 'cleanup.policy': 'compact' }),
+    spec('jobs', 1),
     spec('dlq', 1),
   ];
 }

@@ -9,10 +9,16 @@ import { buildProgram } from './program.ts';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** `kraul job wait` ran out of time before the job was done. */
+export const EXIT_TIMEOUT = 3;
 
-/** 0 for help and version, 2 for anything the user must fix on the command line or in the config, else 1. */
+/**
+ * 0 for help and version, 2 for anything the user must fix on the command line or in the config,
+ * 3 for a wait that timed out, else 1.
+ */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  if (error instanceof KraulError && error.code === 'jobs.wait_timeout') return EXIT_TIMEOUT;
   if (error instanceof ConfigError || error instanceof CliUsageError) return EXIT_USAGE;
   return EXIT_FAILURE;
 }

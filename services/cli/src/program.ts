@@ -37,6 +37,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ['job'], load: async () => (await import('./commands/job.ts')).registerJob },
   { names: ['seed'], load: async () => (await import('./commands/seed.ts')).registerSeed },
   { names: ['status'], load: async () => (await import('./commands/status.ts')).registerStatus },
+  { names: ['cluster'], load: async () => (await import('./commands/cluster.ts')).registerCluster },
   { names: ['tail'], load: async () => (await import('./commands/tail.ts')).registerTail },
   { names: ['export'], load: async () => (await import('./commands/export.ts')).registerExport },
   { names: ['config'], load: async () => (await import('./commands/config.ts')).registerConfig },

@@ -23,8 +23,9 @@ describe('connection settings', () => {
       brokers: ['127.0.0.1:9092'],
       topicPrefix: 'kraul',
       partitions: 12,
-      replicationFactor: 1,
     });
+    // Unset: `topics create` picks min(3, brokers).
+    expect(config.kafka.replicationFactor).toBeUndefined();
   });
 
   it("read the services' KRAUL_KAFKA_* variables, and flags win over them", () => {

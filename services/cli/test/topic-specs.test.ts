@@ -1,23 +1,49 @@
 import { createMemoryBus } from '@kraul/bus';
-import { kraulTopicSpecs } from '@kraul/runtime';
+import { defaultReplicationFactor, kraulTopicSpecs, minInsyncReplicas } from '@kraul/runtime';
 import { describe, expect, it } from 'vitest';
 
 describe('kraulTopicSpecs', () => {
-  it('lays out the six topics of a prefix', () => {
-    expect(kraulTopicSpecs('acme', 24, 3)).toEqual([
-      { role: 'todo', name: 'acme.todo', partitions: 24, replicationFactor: 3 },
-      { role: 'events', name: 'acme.events', partitions: 24, replicationFactor: 3 },
-      { role: 'schedule', name: 'acme.schedule', partitions: 24, replicationFactor: 3 },
-      { role: 'pages', name: 'acme.pages', partitions: 24, replicationFactor: 3 },
-      {
-        role: 'jobs',
-        name: 'acme.jobs',
-        partitions: 1,
-        replicationFactor: 3,
-        config: { 'cleanup.policy': 'compact' },
-      },
-      { role: 'dlq', name: 'acme.dlq', partitions: 1, replicationFactor: 3 },
+  it('lays out the six topics of a prefix with retention, compression and min.insync per topic', () => {
+    const specs = kraulTopicSpecs('acme', 24, 3);
+    expect(
+      specs.map(({ role, name, partitions, replicationFactor }) => [
+        role,
+        name,
+        partitions,
+        replicationFactor,
+      ]),
+    ).toEqual([
+      ['todo', 'acme.todo', 24, 3],
+      ['events', 'acme.events', 24, 3],
+      ['schedule', 'acme.schedule', 24, 3],
+      ['pages', 'acme.pages', 24, 3],
+      ['jobs', 'acme.jobs', 1, 3],
+      ['dlq', 'acme.dlq', 1, 3],
     ]);
+    const config = (role: string) => specs.find((spec) => spec.role === role)?.config ?? {};
+    const day = 24 * 60 * 60 * 1000;
+    expect(config('todo')).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) });
+    expect(config('schedule')).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) });
+    expect(config('events')).toMatchObject({ 'retention.ms': String(7 * day) });
+    expect(config('pages')).toMatchObject({ 'retention.ms': String(14 * day) });
+    expect(config('dlq')).toMatchObject({ 'retention.ms': String(30 * day) });
+    expect(config('jobs')).toMatchObject({ 'cleanup.policy': 'compact' });
+    expect(config('jobs')['retention.ms']).toBeUndefined();
+    for (const spec of specs) {
+      expect(spec.config).toMatchObject({ 'compression.type': 'producer', 'min.insync.replicas': '2' });
+    }
+  });
+
+  it('asks for two in-sync replicas only from three replicas up', () => {
+    expect(minInsyncReplicas(1)).toBe(1);
+    expect(minInsyncReplicas(2)).toBe(1);
+    expect(minInsyncReplicas(3)).toBe(2);
+    expect(minInsyncReplicas(5)).toBe(2);
+    expect(kraulTopicSpecs('a', 2, 1)[0]!.config!['min.insync.replicas']).toBe('1');
+  });
+
+  it('replicates min(3, brokers) times by default', () => {
+    expect([1, 2, 3, 4, 9].map(defaultReplicationFactor)).toEqual([1, 2, 3, 3, 3]);
   });
 
   it('gives todo and schedule the same partition count', () => {

@@ -20,6 +20,7 @@ import {
   type UrlState,
 } from '@kraul/store';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
+import { ProgressReporter } from './progress-reporter.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { emptyStats, FrontierShard, fetchRequestOf } from './shard.ts';
 
@@ -58,6 +59,8 @@ export interface FrontierWorkerOptions {
   sessionTimeoutMs?: number;
   /** How long decisions of a job not (yet) on the jobs topic wait for it before they are skipped. Default: 10,000 ms. */
   jobWaitMs?: number;
+  /** How often per-shard job counts are checked and, when changed, reported on the jobs topic. Default: 1,000 ms. */
+  progressIntervalMs?: number;
 }
 
 /**
@@ -74,6 +77,7 @@ export class FrontierWorker {
   readonly #shards = new Map<number, FrontierShard>();
   readonly #metrics;
   #admin: BusAdmin | undefined;
+  readonly #progress: ProgressReporter;
   #feeding: Promise<void> | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
@@ -134,6 +138,15 @@ export class FrontierWorker {
       },
       onDeadLetter: () => this.#metrics.deadLetters.inc(),
     });
+    this.#progress = new ProgressReporter({
+      bus: options.bus,
+      jobs: options.jobs,
+      shards: this,
+      topics: this.#topics,
+      prefix,
+      log: options.log,
+      ...(options.progressIntervalMs === undefined ? {} : { intervalMs: options.progressIntervalMs }),
+    });
     options.jobs.onChange((job) => {
       this.#unknownJobs.delete(job.id);
       this.#wake?.();
@@ -147,6 +160,7 @@ export class FrontierWorker {
     this.#admin = this.#options.bus.admin();
     await this.#consumer.start();
     this.#feeding = this.#feedLoop();
+    this.#progress.start();
     this.#options.log.info({ dataDir: this.#options.dataDir }, 'frontier started');
   }
 
@@ -154,6 +168,7 @@ export class FrontierWorker {
     this.#stopped = true;
     this.#wake?.();
     await this.#feeding;
+    await this.#progress.stop();
     await this.#consumer.close();
     await this.#producer.close();
     await this.#admin?.close();
@@ -179,6 +194,11 @@ export class FrontierWorker {
   /** Set once the role cannot go on (a shard that would not open); its host should stop it. */
   get failure(): PartitionSetupError | undefined {
     return this.#failure;
+  }
+
+  /** URLs per state of one owned shard for one job; undefined when the partition is not owned. */
+  shardCounts(partition: number, job: string): Record<UrlState, number> | undefined {
+    return this.#shards.get(partition)?.store.counts(job);
   }
 
   ownedPartitions(): number[] {

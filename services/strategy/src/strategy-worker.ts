@@ -27,7 +27,7 @@ export interface StrategyWorkerOptions {
   cwd?: string;
   /** Consumer session timeout. Default: 2,500 ms. */
   sessionTimeoutMs?: number;
-  /** How long an event of a job not (yet) on the jobs topic waits for it before it is skipped. Default: 10,000 ms. */
+  /** How long an event of a job not (yet) on the jobs topic waits for it (a seed may be published before its job) before it goes to the dead-letter topic. Default: 10,000 ms. */
   jobWaitMs?: number;
   /**
    * Largest schedule record value, in bytes: a page whose decisions for one partition take
@@ -120,8 +120,14 @@ export class StrategyWorker {
     for (const { message, record } of deliveries) {
       this.#metrics.events.inc({ type: message.type });
       const plan = await this.#plan(message);
-      if (!plan) {
+      if (!plan) continue;
+      if ('error' in plan) {
+        // The job is not on the jobs topic even after the wait (or its strategy cannot load):
+        // the event goes to the dead-letter topic with the reason, from where it can be replayed.
         this.#metrics.skipped.inc();
+        this.#metrics.deadLetters.inc();
+        const letter = deadLetterFor(record, plan.error, this.#groupId);
+        records.push({ topic: this.#topics.dlq, key: record.key, value: encodeMessage(letter) });
         continue;
       }
       const planner = new Planner({ ...plan, recent: this.#recent, partitions: this.#partitions });
@@ -204,7 +210,7 @@ export class StrategyWorker {
     }
   }
 
-  async #plan(message: Message): Promise<JobPlan | undefined> {
+  async #plan(message: Message): Promise<JobPlan | { error: unknown } | undefined> {
     if (!('job' in message) || typeof message.job !== 'string') return undefined;
     const id = message.job;
     let plan = this.#plans.get(id);
@@ -220,15 +226,15 @@ export class StrategyWorker {
       plan.catch((error: unknown) =>
         this.#options.log.error(
           { err: error, job: id },
-          'events of a job that cannot be planned are skipped',
+          'events of a job that cannot be planned go to the dead-letter topic',
         ),
       );
       this.#plans.set(id, plan);
     }
     try {
       return await plan;
-    } catch {
-      return undefined;
+    } catch (error) {
+      return { error };
     }
   }
 }

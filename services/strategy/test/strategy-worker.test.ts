@@ -121,6 +121,13 @@ async function waitUntil(
   }
 }
 
+const seeded = (url: string, job: string): Message => ({
+  type: 'crawl.seeded',
+  job,
+  urls: [{ url }],
+  source: 'cli',
+});
+
 const decisionsIn = (received: Received<ScheduleBatch>[]): Decision[] =>
   received.flatMap(({ message }) => message.decisions);
 
@@ -218,18 +225,32 @@ describe('StrategyWorker on the memory bus', () => {
     expect(scheduled.map((decision) => decision.url)).toEqual(links.map((link) => link.url));
   });
 
-  it("skips an unknown job's events after the wait, logging it once, and goes on", async () => {
+  it("sends an unknown job's events to the dead-letter topic after the wait, logging it once, and goes on", async () => {
     const schedule = await collect<ScheduleBatch>(topics.schedule, 'schedule');
+    const letters = await collect<DeadLetter>(topics.dlq, 'dlq');
     await startWorker({ jobWaitMs: 200 });
-    await sendEvent('a.test', pageFetched('https://a.test/1', { job: 'ghost' }));
+    await sendEvent('a.test', seeded('https://a.test/', 'ghost'));
     await sendEvent('a.test', pageFetched('https://a.test/2', { job: 'ghost' }));
     await sendEvent('a.test', pageFetched('https://a.test/3'));
     await eventsHandled();
 
     expect(decisionsIn(schedule).map((decision) => decision.url)).toEqual(['https://a.test/3']);
+    await waitUntil('two dead letters', () => letters.length >= 2);
+    expect(letters.map(({ message }) => message)).toEqual([
+      expect.objectContaining({
+        topic: topics.events,
+        offset: 0,
+        consumerGroup: groupId(PREFIX, 'strategy'),
+        error: expect.objectContaining({ code: 'jobs.unknown', message: expect.stringContaining('ghost') }),
+      }),
+      expect.objectContaining({ offset: 1, error: expect.objectContaining({ code: 'jobs.unknown' }) }),
+    ]);
     const errors = logLines.filter((line) => line['level'] === 50);
     expect(errors).toEqual([
-      expect.objectContaining({ job: 'ghost', msg: 'events of a job that cannot be planned are skipped' }),
+      expect.objectContaining({
+        job: 'ghost',
+        msg: 'events of a job that cannot be planned go to the dead-letter topic',
+      }),
     ]);
 
     // A job published late is planned from then on.
@@ -243,6 +264,17 @@ describe('StrategyWorker on the memory bus', () => {
       job: 'ghost',
       decisions: [{ url: 'https://a.test/4' }],
     });
+  });
+
+  it('plans a seed that arrives before its job once the job shows up within the wait', async () => {
+    const schedule = await collect<ScheduleBatch>(topics.schedule, 'schedule');
+    const letters = await collect<DeadLetter>(topics.dlq, 'dlq');
+    await startWorker({ jobWaitMs: 10_000 });
+    await sendEvent('late.test', seeded('https://late.test/', 'late'));
+    await producer.send([{ topic: topics.jobs, key: 'late', value: encodeMessage(makeJob({ id: 'late' })) }]);
+    await eventsHandled();
+    expect(schedule.map(({ message }) => message.job)).toEqual(['late']);
+    expect(letters).toEqual([]);
   });
 
   it('sends undecodable and unusable events to the dead-letter topic and goes on', async () => {

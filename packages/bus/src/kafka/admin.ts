@@ -1,4 +1,4 @@
-import { Admin, type ClusterMetadata, ListOffsetTimestamps } from '@platformatic/kafka';
+import { Admin, type ClusterMetadata, ConfigResourceTypes, ListOffsetTimestamps } from '@platformatic/kafka';
 import { BusError } from '../errors.ts';
 import type { BusAdmin, PartitionLag, TopicDescription, TopicSpec } from '../types.ts';
 import { describeClientError, hasKafkaError, isUnknownTopic } from './errors.ts';
@@ -72,7 +72,57 @@ export class KafkaAdmin implements BusAdmin {
         error,
       );
     }
-    return names.map((name) => ({ name, partitions: metadata.topics.get(name)?.partitionsCount ?? 0 }));
+    return names.map((name) => {
+      const topic = metadata.topics.get(name);
+      const partitions = (topic?.partitions ?? []).filter((partition) => partition !== undefined);
+      if (!topic || partitions.length === 0) return { name, partitions: topic?.partitionsCount ?? 0 };
+      return {
+        name,
+        partitions: topic.partitionsCount,
+        replicationFactor: Math.min(...partitions.map((partition) => partition.replicas.length)),
+        underReplicatedPartitions: partitions.filter(
+          (partition) => partition.isr.length < partition.replicas.length,
+        ).length,
+      };
+    });
+  }
+
+  async brokerCount(): Promise<number> {
+    try {
+      const metadata = await this.#client.metadata({ topics: [], forceUpdate: true });
+      return metadata.brokers.size;
+    } catch (error) {
+      throw new BusError(
+        'bus.metadata_failed',
+        `could not read the cluster's brokers: ${describeClientError(error)}`,
+        {},
+        error,
+      );
+    }
+  }
+
+  async topicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    if (names.length === 0) return new Map();
+    try {
+      const described = await this.#client.describeConfigs({
+        resources: names.map((resourceName) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName })),
+      });
+      const configs = new Map<string, Record<string, string>>();
+      for (const resource of described) {
+        const values: Record<string, string> = {};
+        for (const config of resource.configs)
+          if (typeof config.value === 'string') values[config.name] = config.value;
+        configs.set(resource.resourceName, values);
+      }
+      return configs;
+    } catch (error) {
+      throw new BusError(
+        'bus.describe_configs_failed',
+        `could not read the configs of ${names.join(', ')}: ${describeClientError(error)}`,
+        { topics: names },
+        error,
+      );
+    }
   }
 
   async deleteTopics(names: readonly string[]): Promise<void> {

@@ -1,9 +1,18 @@
 import { BusError } from '../errors.ts';
-import type { Bus, BusAdmin, ConsumerOptions, GroupConsumer, Producer } from '../types.ts';
+import type {
+  Bus,
+  BusAdmin,
+  ConsumerOptions,
+  GroupConsumer,
+  Producer,
+  ReaderOptions,
+  TopicReader,
+} from '../types.ts';
 import { KafkaAdmin } from './admin.ts';
 import { KafkaGroupConsumer } from './consumer.ts';
 import { type KafkaBusOptions, type ResolvedKafkaBusOptions, resolveKafkaBusOptions } from './options.ts';
 import { KafkaProducer } from './producer.ts';
+import { KafkaTopicReader } from './topic-reader.ts';
 
 /** The bus of a cluster: every producer, consumer and admin is a @platformatic/kafka client. */
 export class KafkaBus implements Bus {
@@ -12,6 +21,7 @@ export class KafkaBus implements Bus {
   readonly #producers = new Set<KafkaProducer>();
   readonly #consumers = new Set<KafkaGroupConsumer>();
   readonly #admins = new Set<KafkaAdmin>();
+  readonly #readers = new Set<KafkaTopicReader>();
   #closing: Promise<void> | undefined;
 
   constructor(options: KafkaBusOptions) {
@@ -39,6 +49,13 @@ export class KafkaBus implements Bus {
     return consumer;
   }
 
+  reader(options: ReaderOptions): TopicReader {
+    this.#assertOpen();
+    const reader = new KafkaTopicReader(this.#options, options, (closed) => this.#readers.delete(closed));
+    this.#readers.add(reader);
+    return reader;
+  }
+
   admin(): BusAdmin {
     this.#assertOpen();
     const admin = new KafkaAdmin(this.#options, (closed) => this.#admins.delete(closed));
@@ -58,6 +75,7 @@ export class KafkaBus implements Bus {
 
   async #closeAll(): Promise<void> {
     await Promise.all([...this.#consumers].map((consumer) => consumer.close()));
+    await Promise.all([...this.#readers].map((reader) => reader.close()));
     await Promise.all([...this.#producers].map((producer) => producer.close()));
     await Promise.all([...this.#admins].map((admin) => admin.close()));
   }

@@ -62,6 +62,18 @@ export class MemoryBroker {
     return group;
   }
 
+  /** Forgets a group with no members and its offsets, as Kafka's DeleteGroups does. */
+  deleteGroup(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return;
+    if (group.memberCount > 0) {
+      throw new BusError('bus.group_not_empty', `group ${groupId} still has members`, { groupId });
+    }
+    group.close();
+    this.groups.delete(groupId);
+    for (const topic of this.topics.values()) topic.consumerGroups.delete(group);
+  }
+
   existingGroup(groupId: string): ConsumerGroup | undefined {
     return this.groups.get(groupId);
   }

@@ -113,6 +113,10 @@ export class ConsumerGroup implements CommittedOffsets {
     this.requestRebalance();
   }
 
+  get memberCount(): number {
+    return this.members.length;
+  }
+
   close(): void {
     this.closed = true;
     for (const expiry of this.expiries.values()) {

@@ -26,6 +26,16 @@ export class MemoryAdmin implements BusAdmin {
     return names.map((name) => ({ name, partitions: this.broker.requireTopic(name).partitions }));
   }
 
+  async brokerCount(): Promise<number> {
+    this.assertOpen();
+    return 1;
+  }
+
+  async topicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    this.assertOpen();
+    return new Map(names.map((name) => [name, { ...this.broker.requireTopic(name).config }]));
+  }
+
   /** Deletes the topics, their records and every group's offsets for them; missing topics are ignored. */
   async deleteTopics(names: readonly string[]): Promise<void> {
     this.assertOpen();

@@ -1,9 +1,10 @@
 import { BusError } from '../errors.ts';
-import type { Bus, BusAdmin, ConsumerOptions, Producer } from '../types.ts';
+import type { Bus, BusAdmin, ConsumerOptions, Producer, ReaderOptions, TopicReader } from '../types.ts';
 import { MemoryBroker } from './broker.ts';
 import { MemoryAdmin } from './memory-admin.ts';
 import { MemoryGroupConsumer } from './memory-consumer.ts';
 import { MemoryProducer } from './memory-producer.ts';
+import { MemoryTopicReader } from './memory-reader.ts';
 
 export interface MemoryBusOptions {
   /**
@@ -40,6 +41,7 @@ export class MemoryBus implements Bus {
   private readonly producers = new Set<MemoryProducer>();
   private readonly consumers = new Set<MemoryGroupConsumer>();
   private readonly admins = new Set<MemoryAdmin>();
+  private readonly readers = new Set<MemoryTopicReader>();
   private closing: Promise<void> | undefined;
 
   constructor(options: MemoryBusOptions = {}) {
@@ -69,6 +71,13 @@ export class MemoryBus implements Bus {
     const consumer = new MemoryGroupConsumer(this.broker, options, (closed) => this.consumers.delete(closed));
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  reader(options: ReaderOptions): TopicReader {
+    this.assertOpen();
+    const reader = new MemoryTopicReader(this.broker, options, (closed) => this.readers.delete(closed));
+    this.readers.add(reader);
+    return reader;
   }
 
   admin(): BusAdmin {
@@ -106,6 +115,7 @@ export class MemoryBus implements Bus {
 
   private async closeAll(): Promise<void> {
     await Promise.all([...this.consumers].map((consumer) => consumer.close()));
+    await Promise.all([...this.readers].map((reader) => reader.close()));
     await Promise.all([...this.producers].map((producer) => producer.close()));
     await Promise.all([...this.admins].map((admin) => admin.close()));
     this.broker.close();

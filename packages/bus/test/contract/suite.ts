@@ -88,6 +88,28 @@ export function busContract(name: string, makeHarness: () => ContractHarness): v
       return doomed;
     }
 
+    it('reads a whole topic with a reader, from the start and then following, with no group', async () => {
+      const { bus, admin } = await openBus();
+      const topic = await createTopic(admin, 'reader', 3);
+      const producer = bus.producer();
+      await producer.send(range(30).map((index) => ({ topic, key: `k${index}`, value: bytes(`v${index}`) })));
+      const seen: string[] = [];
+      const reader = bus.reader({ topic });
+      cleanups.push(() => reader.close());
+      await reader.start(({ records }) => {
+        for (const record of records) seen.push(decoder.decode(record.value));
+      });
+      await waitFor(() => seen.length === 30, 'the reader to read every record');
+      await producer.send([{ topic, key: 'late', value: bytes('late') }]);
+      await waitFor(() => seen.includes('late'), 'the reader to follow the topic');
+      expect(new Set(seen)).toEqual(new Set([...range(30).map((index) => `v${index}`), 'late']));
+      await reader.close();
+      // Records after close are not delivered.
+      await producer.send([{ topic, key: 'after', value: bytes('after') }]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seen).not.toContain('after');
+    });
+
     it('keeps the order of every partition', async () => {
       const { bus, admin } = await openBus();
       const topic = await createTopic(admin, 'order', 4);
@@ -472,7 +494,13 @@ export function busContract(name: string, makeHarness: () => ContractHarness): v
       const topic = harness.uniqueTopic('topics');
       await admin.createTopics([{ name: topic, partitions: 3 }]);
       await admin.createTopics([{ name: topic, partitions: 3 }]);
-      expect(await admin.describeTopics([topic])).toEqual([{ name: topic, partitions: 3 }]);
+      const [described] = await admin.describeTopics([topic]);
+      expect(described).toMatchObject({ name: topic, partitions: 3 });
+      // A bus with replicas says how many; a healthy topic has none out of sync.
+      if (described?.replicationFactor !== undefined) {
+        expect(described.replicationFactor).toBeGreaterThanOrEqual(1);
+        expect(described.underReplicatedPartitions).toBe(0);
+      }
 
       const missing = harness.uniqueTopic('missing');
       await expect(

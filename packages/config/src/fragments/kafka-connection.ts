@@ -77,8 +77,8 @@ export const kafkaConnectionSchema = z.object({
   replicationFactor: z
     .int()
     .min(1)
-    .default(1)
-    .describe('Replication factor of the topics `kraul topics create` makes'),
+    .optional()
+    .describe('Replication factor of the topics `topics create` makes; unset means min(3, brokers)'),
   groupProtocol: z
     .enum(['consumer', 'classic'])
     .default('consumer')

@@ -4,6 +4,7 @@ import { crawlSeeded, fetchFailed, pageFetched } from './events.ts';
 import { fetchRequest } from './fetch-request.ts';
 import { job } from './job.ts';
 import { pageDocument } from './page-document.ts';
+import { frontierProgress } from './progress.ts';
 import { scheduleBatch } from './schedule.ts';
 
 export * from './common.ts';
@@ -12,6 +13,7 @@ export * from './events.ts';
 export * from './fetch-request.ts';
 export * from './job.ts';
 export * from './page-document.ts';
+export * from './progress.ts';
 export * from './reasons.ts';
 export * from './schedule.ts';
 
@@ -24,6 +26,7 @@ export const MESSAGE_SCHEMAS = {
   'schedule.batch': scheduleBatch,
   'page.document': pageDocument,
   job: job,
+  'frontier.progress': frontierProgress,
   'dlq.record': deadLetter,
 } as const;
 

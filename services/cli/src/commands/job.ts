@@ -1,9 +1,10 @@
 import type { Bus } from '@kraul/bus';
+import { parseDuration } from '@kraul/config';
 import { encodeMessage, type Job, type JobState } from '@kraul/protocol';
-import type { JobRegistry } from '@kraul/runtime';
+import { awaitJob, type JobCompletion, type JobRegistry, readJobCompletion } from '@kraul/runtime';
 import type { Command } from 'commander';
 import { type CommandContext, commandContext, loadJobs, withBus } from '../context.ts';
-import { CommandError } from '../errors.ts';
+import { CliUsageError, CommandError } from '../errors.ts';
 import { addJobSettingOptions, buildJob } from '../job-options.ts';
 import { formatInstant, formatTable, plural } from '../output.ts';
 import { describeCommand } from '../program-help.ts';
@@ -114,14 +115,68 @@ async function changeState(verb: keyof typeof TRANSITIONS, id: string, command: 
   });
 }
 
-function jobRows(jobs: readonly Job[]): string[][] {
+/** `12 queued, 3 in flight, 40 done, 0 failed, 2 dropped` */
+export function countsLine(completion: JobCompletion): string {
+  const { queued, inflight, done, failed, dropped } = completion.counts;
+  return `${queued} queued, ${inflight} in flight, ${done} done, ${failed} failed, ${dropped} dropped`;
+}
+
+function jobRows(jobs: readonly Job[], completions: ReadonlyMap<string, JobCompletion>): string[][] {
   return [...jobs]
     .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
     .map((job) => {
       const [first, ...rest] = job.seeds;
       const seeds = first === undefined ? '-' : rest.length === 0 ? first : `${first} (+${rest.length})`;
-      return [job.id, job.state, seeds, job.settings.scope.mode, formatInstant(job.createdAt)];
+      const completion = completions.get(job.id);
+      const counts = completion?.counts;
+      return [
+        job.id,
+        completion?.status ?? job.state,
+        ...(counts
+          ? [counts.queued, counts.inflight, counts.done, counts.failed + counts.dropped].map(String)
+          : ['-', '-', '-', '-']),
+        seeds,
+        job.settings.scope.mode,
+        formatInstant(job.createdAt),
+      ];
     });
+}
+
+async function waitForJob(id: string, options: { timeout?: string }, command: Command): Promise<void> {
+  const context = commandContext(command);
+  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+  if (options.timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0)) {
+    throw new CliUsageError(
+      'cli.invalid_timeout',
+      `--timeout=${options.timeout}: expected a duration such as 90s, 30m or 2h`,
+      {},
+    );
+  }
+  await withBus(context, (bus) =>
+    withJobs(bus, context, async (jobs) => {
+      let lastLine = '';
+      let lastAt = 0;
+      const completion = await awaitJob({
+        bus,
+        jobs,
+        topics: context.topics,
+        prefix: context.prefix,
+        id,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        onProgress: (progress) => {
+          // One line on stderr when something changed, at most every 2 s, and every 30 s regardless.
+          const line = `job ${id}: ${progress.status}, ${countsLine(progress)} (waiting for ${progress.waitingFor})`;
+          const now = Date.now();
+          if ((line !== lastLine && now - lastAt >= 2_000) || now - lastAt >= 30_000) {
+            process.stderr.write(`${line}\n`);
+            lastLine = line;
+            lastAt = now;
+          }
+        },
+      });
+      process.stdout.write(`job ${id} ${completion.status}: ${countsLine(completion)}\n`);
+    }),
+  );
 }
 
 export function registerJob(program: Command): void {
@@ -164,15 +219,50 @@ export function registerJob(program: Command): void {
 
   const list = job
     .command('list')
-    .description('list the jobs on the jobs topic: id, state, seeds, scope, creation time')
+    .description(
+      'list the jobs on the jobs topic: id, state (done once nothing is left to crawl), URL counts from the ' +
+        "frontier shards' progress reports (FAILED counts failed and dropped), seeds, scope, creation time",
+    )
     .action(async (_options, command: Command) => {
       const context = commandContext(command);
-      const all = await withBus(context, (bus) => withJobs(bus, context, async (jobs) => jobs.all()));
+      const { all, completions } = await withBus(context, (bus) =>
+        withJobs(bus, context, async (jobs) => {
+          const completions = new Map<string, JobCompletion>();
+          for (const job of jobs.all()) {
+            completions.set(
+              job.id,
+              await readJobCompletion({ bus, jobs, topics: context.topics, prefix: context.prefix }, job),
+            );
+          }
+          return { all: jobs.all(), completions };
+        }),
+      );
       if (all.length === 0) {
         process.stdout.write(`no jobs on ${context.topics.jobs}\n`);
         return;
       }
-      process.stdout.write(formatTable(['ID', 'STATE', 'SEEDS', 'SCOPE', 'CREATED'], jobRows(all)));
+      process.stdout.write(
+        formatTable(
+          ['ID', 'STATE', 'QUEUED', 'INFLIGHT', 'DONE', 'FAILED', 'SEEDS', 'SCOPE', 'CREATED'],
+          jobRows(all, completions),
+        ),
+      );
     });
   describeCommand(list, { examples: ['kraul job list', 'kraul job list --prefix acme'] });
+
+  const wait = job
+    .command('wait')
+    .description(
+      'wait until a job is done: nothing queued, leased or in flight in any frontier shard and no event or ' +
+        'decision in transit; prints progress on stderr, exits 0 when done (or stopped), 3 on timeout',
+    )
+    .argument('<id>', 'job id')
+    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 30m, 2h); default: wait for ever')
+    .action(waitForJob);
+  describeCommand(wait, {
+    examples: [
+      'kraul job wait docs --timeout 30m && kraul export --job docs > pages.jsonl',
+      'kraul job wait docs --prefix acme',
+    ],
+  });
 }

@@ -1,13 +1,15 @@
-import type { BusAdmin, PartitionLag } from '@kraul/bus';
+import type { BusAdmin, PartitionLag, TopicDescription } from '@kraul/bus';
 import {
   type GroupRole,
   groupId,
   isOutcomeReason,
   type Job,
   jobId,
+  KraulError,
   type OutcomeReason,
   type TopicRole,
 } from '@kraul/protocol';
+import { kraulTopicSpecs, readJobCompletion, topicWarnings } from '@kraul/runtime';
 import {
   addReasonCounts,
   DataDirError,
@@ -69,6 +71,38 @@ export function summariseLag(group: string, topic: string, lag: readonly Partiti
 async function retainedRecords(admin: BusAdmin, context: CommandContext, topic: string): Promise<number> {
   const lag = await admin.lag(`${context.prefix}-status-never-commits`, topic);
   return lag.reduce((sum, partition) => sum + partition.lag, 0);
+}
+
+async function describeOrMissing(admin: BusAdmin, name: string): Promise<TopicDescription | undefined> {
+  try {
+    const [description] = await admin.describeTopics([name]);
+    return description && description.partitions > 0 ? description : undefined;
+  } catch (error) {
+    if (error instanceof KraulError && error.code === 'bus.unknown_topic') return undefined;
+    throw error;
+  }
+}
+
+/** Warnings about the prefix's topics: missing, partitioned apart, under-replicated, misconfigured. */
+export async function topicHealth(admin: BusAdmin, context: CommandContext): Promise<string[]> {
+  const specs = kraulTopicSpecs(context.prefix, context.config.kafka.partitions);
+  const descriptions = await Promise.all(specs.map((spec) => describeOrMissing(admin, spec.name)));
+  const existing = specs.filter((_, index) => descriptions[index] !== undefined).map((spec) => spec.name);
+  let configs: Map<string, Record<string, string>>;
+  let brokers: number;
+  try {
+    [configs, brokers] = await Promise.all([admin.topicConfigs(existing), admin.brokerCount()]);
+  } catch (error) {
+    // A principal allowed to read lags but not to describe configs still gets its status.
+    const reason = error instanceof Error ? error.message : String(error);
+    return [
+      ...topicWarnings({ specs, descriptions, configs: new Map(), brokers: 1 }).filter(
+        (warning) => !warning.includes('is not compacted'),
+      ),
+      `topic configs not checked: ${reason}`,
+    ];
+  }
+  return topicWarnings({ specs, descriptions, configs, brokers });
 }
 
 function laggingDetail(summary: GroupLagSummary, shown = 8): string {
@@ -223,7 +257,7 @@ async function status(
   const frontier =
     options.dataDir === undefined ? undefined : frontierLines(options.dataDir, options.job, context.prefix);
   await withBus(context, async (bus) => {
-    const { summaries, deadLetters } = await withAdmin(bus, async (admin) => {
+    const { summaries, deadLetters, warnings } = await withAdmin(bus, async (admin) => {
       const { topics } = context;
       await requireTopics(admin, context, [topics.todo, topics.events, topics.schedule, topics.dlq]);
       const found: GroupLagSummary[] = [];
@@ -231,20 +265,36 @@ async function status(
         const group = groupId(context.prefix, role);
         found.push(summariseLag(group, topics[topic], await admin.lag(group, topics[topic])));
       }
-      return { summaries: found, deadLetters: await retainedRecords(admin, context, topics.dlq) };
+      return {
+        summaries: found,
+        deadLetters: await retainedRecords(admin, context, topics.dlq),
+        warnings: await topicHealth(admin, context),
+      };
     });
 
     if (options.job !== undefined) {
       const jobs = await loadJobs(bus, context);
-      const job = jobs.get(options.job);
-      await jobs.close();
-      if (!job)
-        throw new CommandError(
-          'cli.unknown_job',
-          `job ${options.job} does not exist on ${context.topics.jobs}`,
-          {},
+      try {
+        const job = jobs.get(options.job);
+        if (!job)
+          throw new CommandError(
+            'cli.unknown_job',
+            `job ${options.job} does not exist on ${context.topics.jobs}`,
+            {},
+          );
+        const completion = await readJobCompletion(
+          { bus, jobs, topics: context.topics, prefix: context.prefix },
+          job,
         );
-      process.stdout.write(jobLines(job));
+        const { queued, inflight, done, failed, dropped } = completion.counts;
+        process.stdout.write(jobLines(job));
+        process.stdout.write(
+          `  progress  ${completion.status}: ${queued} queued, ${inflight} in flight, ${done} done, ` +
+            `${failed} failed, ${dropped} dropped${completion.waitingFor ? ` (waiting for ${completion.waitingFor})` : ''}\n\n`,
+        );
+      } finally {
+        await jobs.close();
+      }
     }
 
     const rows = summaries.map((summary) => [
@@ -256,6 +306,7 @@ async function status(
     ]);
     process.stdout.write(formatTable(['GROUP', 'TOPIC', 'LAG', 'COMMITTED', 'PARTITIONS WITH LAG'], rows));
     process.stdout.write(`dead letters: ${plural(deadLetters, 'record')} on ${context.topics.dlq}\n`);
+    for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
     if (frontier !== undefined) process.stdout.write(frontier);
     if (metricsEndpoints !== undefined) {
       const { counts, reasons } = await frontierMetricsCounts(metricsEndpoints);
@@ -280,7 +331,7 @@ export function registerStatus(program: Command): void {
     .description(
       'show how far behind each consumer group is (crawlers on todo, strategy on events, frontier on schedule) and how many dead letters wait',
     )
-    .option('--job <id>', "also show this job's state and settings")
+    .option('--job <id>', "also show this job's state, settings and URL counts")
     .option(
       '--data-dir <dir>',
       "also count URLs per state, failed and dropped URLs per reason, and show the longest host queues, from a frontier's shard files (read only; a folder without kraul's manifest or of another prefix is refused)",

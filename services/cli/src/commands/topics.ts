@@ -1,5 +1,5 @@
 import type { BusAdmin } from '@kraul/bus';
-import { type KraulTopicSpec, kraulTopicSpecs } from '@kraul/runtime';
+import { defaultReplicationFactor, type KraulTopicSpec, kraulTopicSpecs } from '@kraul/runtime';
 import type { Command } from 'commander';
 import { type CommandContext, commandContext, partitionsOfAll, withAdmin, withBus } from '../context.ts';
 import { CommandError } from '../errors.ts';
@@ -31,8 +31,29 @@ function partitionConflicts(outcomes: readonly TopicOutcome[], requested: number
   return problems;
 }
 
-export async function createTopics(admin: BusAdmin, context: CommandContext): Promise<TopicOutcome[]> {
-  const { topicPrefix, partitions, replicationFactor } = context.config.kafka;
+/** The replication factor to create with: the one asked for, or min(3, brokers). */
+export async function chooseReplicationFactor(
+  admin: BusAdmin,
+  requested: number | undefined,
+): Promise<{ replicationFactor: number; brokers: number }> {
+  const brokers = await admin.brokerCount();
+  if (requested !== undefined && requested > brokers) {
+    throw new CommandError(
+      'cli.replication_factor_too_high',
+      `--replication-factor ${requested} needs ${requested} brokers, the cluster has ${brokers}. Nothing was created. ` +
+        `Leave it unset to get min(3, brokers) = ${defaultReplicationFactor(brokers)}.`,
+      { requested, brokers },
+    );
+  }
+  return { replicationFactor: requested ?? defaultReplicationFactor(brokers), brokers };
+}
+
+export async function createTopics(
+  admin: BusAdmin,
+  context: CommandContext,
+  replicationFactor: number,
+): Promise<TopicOutcome[]> {
+  const { topicPrefix, partitions } = context.config.kafka;
   const specs = kraulTopicSpecs(topicPrefix, partitions, replicationFactor);
   const counts = await partitionsOfAll(
     admin,
@@ -60,12 +81,28 @@ export async function createTopics(admin: BusAdmin, context: CommandContext): Pr
   return outcomes;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A topic's configs in a few words: `compact` or `retention 7d`, min.insync, compression. */
+export function describeTopicConfig(config: Readonly<Record<string, string>>): string {
+  const parts: string[] = [];
+  if ((config['cleanup.policy'] ?? '').includes('compact')) parts.push('compacted');
+  else if (config['retention.ms'] !== undefined) {
+    const ms = Number(config['retention.ms']);
+    parts.push(
+      ms < 0 ? 'retention forever' : `retention ${ms % DAY_MS === 0 ? `${ms / DAY_MS}d` : `${ms}ms`}`,
+    );
+  }
+  if (config['min.insync.replicas'] !== undefined)
+    parts.push(`min.insync.replicas ${config['min.insync.replicas']}`);
+  if (config['compression.type'] !== undefined) parts.push(`compression.type ${config['compression.type']}`);
+  return parts.join(', ');
+}
+
 function outcomeRows(outcomes: readonly TopicOutcome[]): string[][] {
   return outcomes.map(({ spec, existingPartitions }) => {
     const created = existingPartitions === undefined;
-    const config = Object.entries(spec.config ?? {})
-      .map(([name, value]) => `${name}=${value}`)
-      .join(' ');
+    const config = describeTopicConfig(spec.config ?? {});
     return [
       created ? 'created' : 'exists',
       spec.name,
@@ -77,8 +114,8 @@ function outcomeRows(outcomes: readonly TopicOutcome[]): string[][] {
 }
 
 async function describeTopics(admin: BusAdmin, context: CommandContext): Promise<string[][]> {
-  const { topicPrefix, partitions, replicationFactor } = context.config.kafka;
-  const specs = kraulTopicSpecs(topicPrefix, partitions, replicationFactor);
+  const { topicPrefix, partitions } = context.config.kafka;
+  const specs = kraulTopicSpecs(topicPrefix, partitions);
   const counts = await partitionsOfAll(
     admin,
     specs.map((spec) => spec.name),
@@ -96,12 +133,23 @@ export function registerTopics(program: Command): void {
     .command('create')
     .description(
       'create the topics of a prefix with the admin API: todo, events, schedule and pages with --partitions ' +
-        'partitions, jobs (compacted) and dlq with one; topics that exist are kept and reported',
+        'partitions, jobs (compacted) and dlq with one, replicated min(3, brokers) times unless told, with ' +
+        'retention per topic; topics that exist are kept and reported',
     )
     .action(async (_options, command: Command) => {
       const context = commandContext(command);
-      const outcomes = await withBus(context, (bus) =>
-        withAdmin(bus, (admin) => createTopics(admin, context)),
+      const { outcomes, replicationFactor, brokers } = await withBus(context, (bus) =>
+        withAdmin(bus, async (admin) => {
+          const chosen = await chooseReplicationFactor(admin, context.config.kafka.replicationFactor);
+          return { ...chosen, outcomes: await createTopics(admin, context, chosen.replicationFactor) };
+        }),
+      );
+      const how =
+        context.config.kafka.replicationFactor === undefined
+          ? `min(3, ${plural(brokers, 'broker')})`
+          : '--replication-factor';
+      process.stdout.write(
+        `replication factor ${replicationFactor} (${how}), min.insync.replicas ${replicationFactor >= 3 ? 2 : 1}\n`,
       );
       process.stdout.write(
         formatTable(['', 'TOPIC', 'PARTITIONS', 'REPLICAS', 'CONFIG'], outcomeRows(outcomes)),

@@ -11,7 +11,7 @@ import {
   type TopicNames,
   topicNames,
 } from '@kraul/protocol';
-import { JobRegistry, kraulTopicSpecs, TopicConsumer } from '@kraul/runtime';
+import { awaitJob, JobRegistry, kraulTopicSpecs, readJobCompletion, TopicConsumer } from '@kraul/runtime';
 import { claimDataDir, type ReasonCounts, type UrlState } from '@kraul/store';
 import { StrategyWorker } from '@kraul/strategy-service';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
@@ -102,6 +102,8 @@ export class EmbeddedCrawl {
       ...shared,
       dataDir: this.#options.dataDir,
       releaseLeasesOnOpen: true,
+      // Counts reach awaitJob through the in-memory jobs topic: reported often, a crawl ends soon.
+      progressIntervalMs: 100,
       ...this.#options.frontier,
     });
     this.#strategy = new StrategyWorker(shared);
@@ -148,26 +150,45 @@ export class EmbeddedCrawl {
     );
   }
 
-  /** True when nothing is queued, in flight, or still travelling between the roles. */
+  /** True when the job is done by the check of `awaitJob` (one look, no waiting). */
   async isIdle(): Promise<boolean> {
-    const { counts } = this.progress();
-    if (counts.queued > 0 || counts.inflight > 0) return false;
-    return (await this.#totalLag()) === 0;
+    const job = this.#jobs?.get(this.#options.job.id);
+    if (!this.#jobs || !job) return false;
+    const completion = await readJobCompletion(
+      { bus: this.#bus, jobs: this.#jobs, topics: this.#topics, prefix: PREFIX, emptyGraceMs: 0 },
+      job,
+    );
+    return completion.status === 'done' || completion.status === 'stopped';
   }
 
   /**
-   * Resolves once the crawl has nothing left to do (checked twice, a moment apart), or once
-   * it is being stopped: the roles it polls are closing then.
+   * Resolves once the crawl has nothing left to do (the same check as `kraul job wait`: the
+   * frontier's progress reports and the groups' lags, see `awaitJob`) and every page document
+   * is written, or once it is being stopped: the roles it polls are closing then.
    */
   async finished(pollMs = 200): Promise<void> {
-    let idleChecks = 0;
-    while (idleChecks < 2) {
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-      if (this.#stopping) return;
+    if (!this.#jobs) return;
+    await awaitJob({
+      bus: this.#bus,
+      jobs: this.#jobs,
+      topics: this.#topics,
+      prefix: PREFIX,
+      id: this.#options.job.id,
+      pollMs,
+      // The seeds are on the events topic before this is called: their lag covers them.
+      emptyGraceMs: 0,
       // A role that failed makes the crawl fail, rather than wait forever or finish with nothing done.
+      cancelled: () => this.#stopping || this.#frontier?.failure !== undefined,
+    });
+    if (this.#frontier?.failure) throw this.#frontier.failure;
+    while (
+      !this.#stopping &&
+      this.#pages &&
+      (await this.#lagOf([[this.#pages.groupId, this.#topics.pages]])) > 0
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
       const failure = this.#frontier?.failure;
       if (failure) throw failure;
-      idleChecks = (await this.isIdle()) ? idleChecks + 1 : 0;
     }
   }
 
@@ -204,13 +225,6 @@ export class EmbeddedCrawl {
     await this.#admin?.close();
     await this.#bus.close();
     if (this.#out) await new Promise<void>((resolve) => this.#out!.end(resolve));
-  }
-
-  /** Records anywhere on the bus not yet handled, fetch requests included. */
-  async #totalLag(): Promise<number> {
-    return (
-      (await this.#lagOf([[groupId(PREFIX, 'crawlers'), this.#topics.todo]])) + (await this.#reportsLag())
-    );
   }
 
   /**

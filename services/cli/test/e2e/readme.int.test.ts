@@ -55,8 +55,10 @@ describe('the README, as a user follows it', () => {
     const helps = await Promise.all(
       lines.map((line) => {
         const words = line.split(/\s+/).slice(1);
-        // `topics` and `job` group subcommands; every other command is one word.
-        const command = words[0] === 'topics' || words[0] === 'job' ? words.slice(0, 2) : words.slice(0, 1);
+        // `topics`, `job` and `cluster` group subcommands; every other command is one word.
+        const command = ['topics', 'job', 'cluster'].includes(words[0] ?? '')
+          ? words.slice(0, 2)
+          : words.slice(0, 1);
         return runKraulIn([...command, '--help'], { cwd: work.dir }).then((result) => ({ line, result }));
       }),
     );
