@@ -34,10 +34,10 @@ export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions
     '',
     throughputTable(options, samples, pages),
     '',
-    "The diagnostic row is the first crawl with one setting changed: the frontier's `lowWaterMark` (how " +
-      "many fetch requests a todo partition may hold that the crawlers have not committed yet; the frontier's " +
-      'default is 64) raised so that flow control never holds the feed back. The gap between the two rows is ' +
-      'what flow control costs on this site.',
+    "The diagnostic row is the first crawl with one setting changed: the frontier's feed window (how many " +
+      'fetch requests a todo partition may have out, not yet reported done or failed) fixed at 64 instead of ' +
+      'following the crawler\'s completion rate (docs/architecture.md, "Flow control"). The gap between ' +
+      'the two rows is what the adaptive window gains on this site.',
     '',
     `Checked in each of the ${crawls} crawls against the site's request log: every one of the ${integer(pages)} ` +
       `expected pages requested exactly once, nothing else requested but robots.txt (${[...robots].join(' or ')} ` +

@@ -285,6 +285,7 @@ export class SqliteShardStore implements FrontierShardStore {
     // Whole numbers: the per-host limit is written into SQL.
     const limit = Math.floor(options.limit);
     const perHost = Math.floor(options.perHost);
+    const maxInflight = Math.floor(options.maxInflightPerHost ?? Number.MAX_SAFE_INTEGER);
     if (jobIds.length === 0 || !(limit > 0) || !(perHost > 0)) return [];
     return this.#atomically(() => {
       const deltas = new CounterDeltas();
@@ -297,13 +298,13 @@ export class SqliteShardStore implements FrontierShardStore {
         jobIds,
         Math.ceil(limit / perHost),
         (jobId, afterTurn, count) =>
-          this.#sql.readyHosts.all(jobId, afterTurn, count) as unknown as ReadyHost[],
+          this.#sql.readyHosts.all(jobId, afterTurn, maxInflight, count) as unknown as ReadyHost[],
       );
       const expiresAt = options.now + options.leaseMs;
       const lanes: UrlEntry[][] = [];
       let remaining = limit;
       for (let host = hosts.next(); host !== undefined && remaining > 0; host = hosts.next()) {
-        const lane = this.#readyLane.forLimit(Math.min(perHost, remaining));
+        const lane = this.#readyLane.forLimit(Math.min(perHost, remaining, maxInflight - host.inflight));
         const rows = lane.all(host.host_id) as unknown as UrlRow[];
         const leased = rows.map((row) => {
           const lease = newLeaseToken();

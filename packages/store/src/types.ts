@@ -112,6 +112,11 @@ export interface LeaseOptions {
   leaseMs: number;
   /** Jobs whose URLs may be leased (paused and stopped jobs are left out). */
   jobs: readonly string[];
+  /**
+   * Most URLs of one host in flight at once, counting earlier leases (politeness: no more than
+   * the host can be asked for within a lease). Default: no bound.
+   */
+  maxInflightPerHost?: number;
 }
 
 export interface HostCount {

@@ -42,6 +42,34 @@ describe('leaseDue', () => {
     expect(store.leaseDue(lease({ now: 6_000 }))).toEqual([]);
   });
 
+  it('never lets a host hold more than maxInflightPerHost, counting earlier leases', () => {
+    const store = stores.open();
+    store.transaction(() => {
+      for (let n = 0; n < 10; n++) store.add(newUrl(n, { hostKey: 'capped.example' }));
+      for (let n = 10; n < 14; n++) store.add(newUrl(n, { hostKey: 'other.example' }));
+    });
+    const first = store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 }));
+    expect(countBy(first.map((entry) => entry.hostKey))).toEqual(
+      new Map([
+        ['capped.example', 3],
+        ['other.example', 3],
+      ]),
+    );
+    const second = store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 }));
+    expect(countBy(second.map((entry) => entry.hostKey))).toEqual(
+      new Map([
+        ['capped.example', 1],
+        ['other.example', 1],
+      ]),
+    );
+    expect(store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 }))).toEqual([]);
+    const capped = first.find((entry) => entry.hostKey === 'capped.example')!;
+    store.markDone(capped.fp, { status: 200, fetchedAt: 2_000 });
+    expect(
+      store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 })).map((entry) => entry.hostKey),
+    ).toEqual(['capped.example']);
+  });
+
   it('takes at most perHost of a big host and serves the small hosts, hosts interleaved', () => {
     const store = stores.open();
     let n = 0;

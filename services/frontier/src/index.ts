@@ -1,4 +1,2 @@
 export * from './config.ts';
 export * from './frontier-worker.ts';
-export * from './retry-policy.ts';
-export * from './shard.ts';

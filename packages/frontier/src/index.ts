@@ -1,0 +1,4 @@
+export * from './feed-window.ts';
+export * from './host-cap.ts';
+export * from './retry-policy.ts';
+export * from './shard.ts';
