@@ -105,11 +105,12 @@ export class FrontierShard {
       switch (decision.op) {
         case 'schedule': {
           if (job.state === 'stopped') break;
-          const known = store.get(decision.fp);
+          // The state alone (the fingerprint index and one column), not the whole row: most links are known.
+          const known = store.stateOf(decision.fp);
           // A URL dropped for its depth or the budget is taken when found where it may be fetched.
           const revive =
-            known?.state === 'dropped' && REVIVABLE.has(store.endDetail(decision.fp)?.reason ?? 'other');
-          if (known && !revive) {
+            known === 'dropped' && REVIVABLE.has(store.endDetail(decision.fp)?.reason ?? 'other');
+          if (known !== undefined && !revive) {
             stats.duplicate += 1;
             break;
           }
@@ -219,7 +220,7 @@ export class FrontierShard {
         }
         case 'drop': {
           // A drop names a URL the strategy leaves out; one the frontier knows already keeps its state.
-          if (store.get(decision.fp)) {
+          if (store.has(decision.fp)) {
             stats.duplicate += 1;
             break;
           }
@@ -245,8 +246,11 @@ export class FrontierShard {
   expireLeases(jobs: ReadonlyMap<string, Job>, now: number): { resent: number; failed: number } {
     let resent = 0;
     let failed = 0;
+    // Read first: the common case, nothing expired, costs one indexed query and no transaction.
+    const expired = this.store.expiredLeases(now, 1_000);
+    if (expired.length === 0) return { resent, failed };
     this.store.transaction(() => {
-      for (const entry of this.store.expiredLeases(now, 1_000)) {
+      for (const entry of expired) {
         const maxAttempts = jobs.get(entry.job)?.settings.maxAttempts ?? 1;
         if (entry.attempts >= maxAttempts) {
           this.store.markFailed(entry.fp, 'timeout', {

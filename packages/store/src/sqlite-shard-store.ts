@@ -7,7 +7,7 @@ import { interleave } from './interleave.ts';
 import { newLeaseToken } from './lease-token.ts';
 import { type ReadyHost, ReadyHostQueue } from './ready-hosts.ts';
 import { toEntry, type UrlRow } from './rows.ts';
-import { COUNTER_COLUMNS, migrate, STATE, type StateCode } from './schema.ts';
+import { COUNTER_COLUMNS, migrate, publicState, STATE, type StateCode } from './schema.ts';
 import { prepareStatements, ReadyLaneStatements, type Statements } from './statements.ts';
 import type {
   EndDetail,
@@ -72,6 +72,12 @@ export class SqliteShardStore implements FrontierShardStore {
   #jobNames = new Map<number, string>();
   /** The last place handed out in the round-robin over hosts. */
   #turn = 0;
+  /**
+   * Per job, the earliest time a waiting URL or a revisit can fall due, so a lease runs the
+   * promotion statements only when something may be due. Absent: not known, promote and
+   * recompute. Lowered by every write that sets a due time; cleared after a rollback.
+   */
+  readonly #promoteAfter = new Map<number, number>();
   /** Scratch counter deltas of a single move, reused so the hot path allocates nothing. */
   readonly #oneMove = COUNTER_COLUMNS.map(() => 0);
 
@@ -131,6 +137,17 @@ export class SqliteShardStore implements FrontierShardStore {
     });
   }
 
+  has(fp: string): boolean {
+    this.#assertOpen();
+    return this.#sql.urlState.get(fp) !== undefined;
+  }
+
+  stateOf(fp: string): UrlState | undefined {
+    this.#assertOpen();
+    const row = this.#stateOf(fp);
+    return row === undefined ? undefined : publicState(row.state);
+  }
+
   get(fp: string): UrlEntry | undefined {
     this.#assertOpen();
     const row = this.#sql.urlByFp.get(fp) as UrlRow | undefined;
@@ -155,6 +172,7 @@ export class SqliteShardStore implements FrontierShardStore {
       if (row.state === STATE.done) return false;
       this.#leaveEnded(row);
       this.#sql.setDone.run(...fetched, row.id);
+      if (result.nextFetchAt !== undefined) this.#dueAt(row.job_id, result.nextFetchAt);
       this.#moved(row, STATE.done);
       return true;
     });
@@ -167,6 +185,7 @@ export class SqliteShardStore implements FrontierShardStore {
       const state = notBefore > 0 ? STATE.waiting : STATE.ready;
       this.#leaveEnded(row);
       this.#sql.setQueued.run(state, notBefore, row.id);
+      if (state === STATE.waiting) this.#dueAt(row.job_id, notBefore);
       this.#moved(row, state);
     });
   }
@@ -447,6 +466,13 @@ export class SqliteShardStore implements FrontierShardStore {
       this.#jobNames.set(row.job_id, row.job);
     }
     this.#turn = (this.#sql.meta.get('lease_turn') as { value: number } | undefined)?.value ?? 0;
+    this.#promoteAfter.clear();
+  }
+
+  /** Something of the job falls due at `at`: the next lease from then on must promote. */
+  #dueAt(jobId: number, at: number): void {
+    const known = this.#promoteAfter.get(jobId);
+    if (known !== undefined && at < known) this.#promoteAfter.set(jobId, at);
   }
 
   #knownJobIds(jobs: readonly string[]): number[] {
@@ -498,6 +524,9 @@ export class SqliteShardStore implements FrontierShardStore {
     const jobId = this.#jobId(url.job);
     const hostId = this.#hostId(jobId, url.hostKey);
     const meta = url.meta === undefined ? null : JSON.stringify(url.meta);
+    if (state === STATE.waiting) this.#dueAt(jobId, notBefore);
+    const nextFetchAt = fetched[1];
+    if (typeof nextFetchAt === 'number') this.#dueAt(jobId, nextFetchAt);
     this.#sql.insertUrl.run(
       fp,
       hostId,
@@ -560,10 +589,22 @@ export class SqliteShardStore implements FrontierShardStore {
   }
 
   #promoteDue(jobId: number, now: number, deltas: CounterDeltas): void {
+    const after = this.#promoteAfter.get(jobId);
+    if (after !== undefined && now < after) return;
     const waiting = this.#sql.promoteWaiting.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
     for (const row of waiting) deltas.move(row.host_id, jobId, STATE.waiting, STATE.ready);
     const revisits = this.#sql.promoteRevisits.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
     for (const row of revisits) deltas.move(row.host_id, jobId, STATE.done, STATE.ready);
+    if (waiting.length === PROMOTIONS_PER_CALL || revisits.length === PROMOTIONS_PER_CALL) {
+      this.#promoteAfter.delete(jobId);
+      return;
+    }
+    let next = Number.POSITIVE_INFINITY;
+    for (const statement of [this.#sql.nextWaiting, this.#sql.nextRevisit]) {
+      const at = (statement.get(jobId) as { at: number | null }).at;
+      if (at !== null && at < next) next = at;
+    }
+    this.#promoteAfter.set(jobId, next);
   }
 }
 

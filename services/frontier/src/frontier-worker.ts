@@ -86,6 +86,8 @@ export class FrontierWorker {
   readonly #metrics;
   #feeding: Promise<void> | undefined;
   #stopped = false;
+  /** When leases are next checked for expiry and the gauges refreshed. */
+  #housekeepingAt = 0;
   #wake: (() => void) | undefined;
   /** Jobs whose wait ran out: their decisions are skipped at once until the job shows up. */
   readonly #unknownJobs = new Set<string>();
@@ -338,14 +340,20 @@ export class FrontierWorker {
     const hostCap = maxInflightPerHost(activeJobs, leaseMs);
     let sentTotal = 0;
     const now = Date.now();
+    // Leases and gauges are looked at every so often, not on every round: rounds follow each
+    // other at once while there is credit and due URLs.
+    const housekeeping = now >= this.#housekeepingAt;
+    if (housekeeping) this.#housekeepingAt = now + Math.min(1_000, leaseMs / 10);
     for (const shard of this.#shards.values()) {
-      const expired = shard.expireLeases(jobs, now);
-      if (expired.resent > 0) this.#metrics.leasesExpired.inc({ outcome: 'resent' }, expired.resent);
-      if (expired.failed > 0) this.#metrics.leasesExpired.inc({ outcome: 'failed' }, expired.failed);
+      if (housekeeping) {
+        const expired = shard.expireLeases(jobs, now);
+        if (expired.resent > 0) this.#metrics.leasesExpired.inc({ outcome: 'resent' }, expired.resent);
+        if (expired.failed > 0) this.#metrics.leasesExpired.inc({ outcome: 'failed' }, expired.failed);
+      }
       const window = this.#windows.get(shard.partition);
       if (!window || active.length === 0) continue;
       const credit = window.credit(now, shard.store.counts().inflight);
-      this.#metrics.window.set({ partition: String(shard.partition) }, window.size);
+      if (housekeeping) this.#metrics.window.set({ partition: String(shard.partition) }, window.size);
       if (credit === 0) continue;
       const entries = shard.store.leaseDue({
         now,
@@ -381,14 +389,16 @@ export class FrontierWorker {
         );
       }
     }
-    for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
-    const reasons = this.reasonCounts();
-    // Reset and set in one synchronous step: a scrape sees the old values or the new, and a
-    // reason whose count fell to zero leaves no stale sample.
-    this.#metrics.endedNow.reset();
-    for (const state of ['failed', 'dropped'] as const) {
-      for (const [reason, count] of Object.entries(reasons[state])) {
-        this.#metrics.endedNow.set({ state, reason }, count);
+    if (housekeeping) {
+      for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
+      const reasons = this.reasonCounts();
+      // Reset and set in one synchronous step: a scrape sees the old values or the new, and a
+      // reason whose count fell to zero leaves no stale sample.
+      this.#metrics.endedNow.reset();
+      for (const state of ['failed', 'dropped'] as const) {
+        for (const [reason, count] of Object.entries(reasons[state])) {
+          this.#metrics.endedNow.set({ state, reason }, count);
+        }
       }
     }
     return sentTotal;
