@@ -385,7 +385,7 @@ export class CrawlerWorker {
       this.#metrics.fetches.inc({ outcome: `${Math.floor(response.status / 100)}xx` });
       this.#metrics.links.inc(event.links.length);
       const records: OutgoingRecord[] = [
-        { topic: this.#topics.events, key: task.host, value: encodeMessage(event) },
+        { topic: this.#topics.events, key: task.host, value: encodeMessage(event), decoded: event },
       ];
       if (document)
         records.push({ topic: this.#topics.pages, key: request.fp, value: encodeMessage(document) });
@@ -424,7 +424,7 @@ export class CrawlerWorker {
     };
     if (errorClass === 'robots') this.#metrics.fetches.inc({ outcome: 'robots' });
     await this.#publish(task, [
-      { topic: this.#topics.events, key: task.host, value: encodeMessage(failure) },
+      { topic: this.#topics.events, key: task.host, value: encodeMessage(failure), decoded: failure },
     ]);
   }
 

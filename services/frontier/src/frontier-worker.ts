@@ -367,12 +367,16 @@ export class FrontierWorker {
         window.sent(0, false);
         continue;
       }
-      const records: OutgoingRecord[] = entries.map((entry) => ({
-        topic: this.#topics.todo,
-        key: entry.hostKey,
-        partition: shard.partition,
-        value: encodeMessage(fetchRequestOf(entry)),
-      }));
+      const records: OutgoingRecord[] = entries.map((entry) => {
+        const request = fetchRequestOf(entry);
+        return {
+          topic: this.#topics.todo,
+          key: entry.hostKey,
+          partition: shard.partition,
+          value: encodeMessage(request),
+          decoded: request,
+        };
+      });
       try {
         await this.#producer.send(records);
         this.#metrics.sent.inc(records.length);
