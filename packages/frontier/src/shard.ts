@@ -7,8 +7,9 @@ import {
   reasonOfFailure,
   reasonOfText,
 } from '@kraul/protocol';
-import type { EndedState, FrontierShardStore, UrlEntry } from '@kraul/store';
+import type { EndedState, FrontierShardStore, LeaseOptions, UrlEntry } from '@kraul/store';
 import { hostKey } from '@kraul/url';
+import { HostRobots } from './host-robots.ts';
 import { type RetryPolicy, retryAt } from './retry-policy.ts';
 
 /** What applying one batch of decisions changed, for metrics. */
@@ -21,6 +22,8 @@ export interface ApplyStats {
   failed: number;
   dropped: number;
   stale: number;
+  /** New URLs dropped because their host's reported robots.txt disallows them. */
+  robots: number;
   /** Decisions whose URL has no host key (not http or https): skipped, so the rest of the batch applies. */
   invalid: number;
   /** URLs that ended failed or dropped, per end state and reason: `failed/timeout` → count. */
@@ -36,6 +39,7 @@ export const emptyStats = (): ApplyStats => ({
   failed: 0,
   dropped: 0,
   stale: 0,
+  robots: 0,
   invalid: 0,
   ended: new Map(),
 });
@@ -59,6 +63,8 @@ export class FrontierShard {
   readonly partition: number;
   readonly store: FrontierShardStore;
   readonly #retry: RetryPolicy;
+  /** Hosts' robots.txt rules as the crawlers reported them. */
+  readonly robots = new HostRobots();
 
   constructor(store: FrontierShardStore, retry: RetryPolicy) {
     this.partition = store.partition;
@@ -112,6 +118,26 @@ export class FrontierShard {
             known === 'dropped' && REVIVABLE.has(store.endDetail(decision.fp)?.reason ?? 'other');
           if (known !== undefined && !revive) {
             stats.duplicate += 1;
+            break;
+          }
+          if (job.settings.politeness.respectRobots && this.robots.disallows(decision.url, now)) {
+            // Known, so never added again, and never sent: no fetch request, no event.
+            if (!known) {
+              store.markDropped(
+                decision.fp,
+                'robots.txt',
+                {
+                  url: decision.url,
+                  job: job.id,
+                  hostKey: key,
+                  depth: decision.depth,
+                  score: decision.score,
+                },
+                { reason: 'robots' },
+              );
+              countEnded(stats, 'dropped', 'robots');
+            }
+            stats.robots += 1;
             break;
           }
           const budget =
@@ -218,6 +244,10 @@ export class FrontierShard {
           }
           break;
         }
+        case 'robots': {
+          this.robots.learn(decision);
+          break;
+        }
         case 'drop': {
           // A drop names a URL the strategy leaves out; one the frontier knows already keeps its state.
           if (store.has(decision.fp)) {
@@ -237,6 +267,29 @@ export class FrontierShard {
         }
       }
     }
+  }
+
+  /**
+   * Leases due URLs (`store.leaseDue`) and returns those to send: a URL its host's reported
+   * robots.txt disallows (queued before the report came) is recorded as dropped instead.
+   */
+  lease(
+    options: LeaseOptions,
+    respectsRobots: (job: string) => boolean,
+  ): { send: UrlEntry[]; dropped: number } {
+    const leased = this.store.leaseDue(options);
+    const send: UrlEntry[] = [];
+    const refused: UrlEntry[] = [];
+    for (const entry of leased) {
+      if (respectsRobots(entry.job) && this.robots.disallows(entry.url, options.now)) refused.push(entry);
+      else send.push(entry);
+    }
+    if (refused.length > 0)
+      this.store.transaction(() => {
+        for (const entry of refused)
+          this.store.markDropped(entry.fp, 'robots.txt', undefined, { reason: 'robots' });
+      });
+    return { send, dropped: refused.length };
   }
 
   /**

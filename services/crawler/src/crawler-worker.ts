@@ -21,6 +21,7 @@ import { type HostRun, HostScheduler, type RunOutcome } from './host-scheduler.t
 import { crawlerMetrics } from './metrics.ts';
 import { handlePage, requestIdentity, wantsBody } from './page-handler.ts';
 import { fitSitemaps } from './protocol-limits.ts';
+import { RobotsReports } from './robots-reports.ts';
 
 export interface CrawlerWorkerOptions {
   bus: Bus;
@@ -91,6 +92,7 @@ export class CrawlerWorker {
   readonly #finished = new FinishedOffsets();
   readonly #running = new Map<number, Set<Promise<unknown>>>();
   readonly #sitemapsToReport = new Map<string, string[]>();
+  readonly #robotsReports = new RobotsReports();
   readonly #crawlDelays = new Map<string, number>();
   readonly #scopes = new Map<string, JobScope>();
   /** Jobs whose wait ran out: their requests are dropped at once until the job shows up. */
@@ -335,6 +337,7 @@ export class CrawlerWorker {
         this.#scheduler.setPoliteness(task.host, this.#politeness(job, task.host));
         const sitemaps = rules.sitemaps();
         if (sitemaps.length > 0) this.#sitemapsToReport.set(task.origin, sitemaps);
+        this.#robotsReports.remember(task.origin, rules, robots.expiresAt(task.origin));
         return 'again';
       }
       const rules = await robots.get(task.origin);
@@ -382,6 +385,7 @@ export class CrawlerWorker {
         event.sitemaps = fitSitemaps([...(event.sitemaps ?? []), ...sitemaps]);
         this.#sitemapsToReport.delete(task.origin);
       }
+      this.#robotsReports.attachTo(event, task.origin);
       this.#metrics.fetches.inc({ outcome: `${Math.floor(response.status / 100)}xx` });
       this.#metrics.links.inc(event.links.length);
       const records: OutgoingRecord[] = [

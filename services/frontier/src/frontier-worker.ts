@@ -355,16 +355,23 @@ export class FrontierWorker {
       const credit = window.credit(now, shard.store.counts().inflight);
       if (housekeeping) this.#metrics.window.set({ partition: String(shard.partition) }, window.size);
       if (credit === 0) continue;
-      const entries = shard.store.leaseDue({
-        now,
-        limit: credit,
-        perHost: this.#options.perHostPerBatch ?? 4,
-        leaseMs,
-        jobs: active,
-        maxInflightPerHost: hostCap,
-      });
+      const leased = shard.lease(
+        {
+          now,
+          limit: credit,
+          perHost: this.#options.perHostPerBatch ?? 4,
+          leaseMs,
+          jobs: active,
+          maxInflightPerHost: hostCap,
+        },
+        (job) => jobs.get(job)?.settings.politeness.respectRobots ?? true,
+      );
+      if (leased.dropped > 0) this.#metrics.decisions.inc({ outcome: 'robots' }, leased.dropped);
+      const entries = leased.send;
       if (entries.length === 0) {
-        window.sent(0, false);
+        // Credit taken by URLs robots.txt refused counts as filled: there may be more due.
+        window.sent(0, leased.dropped > 0);
+        if (leased.dropped > 0) sentTotal += leased.dropped;
         continue;
       }
       const records: OutgoingRecord[] = entries.map((entry) => {
