@@ -153,6 +153,7 @@ export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
   return {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
+    compression: kafka.compression,
     ...(tls ? { tls } : {}),
     ...(mechanism && username && password
       ? {
