@@ -164,9 +164,9 @@ function trafficTable(site: SiteProcess, options: CrawlBenchOptions, samples: Sa
     ),
     '',
     `The frontier recorded ${integer(dropped)} URLs as dropped: every page of this site links to a \`/private/\` ` +
-      'page that robots.txt disallows. kraul sends such a URL to the crawlers like any other (only the crawler ' +
-      'reads robots.txt), so each costs a fetch request and an event without any request to the site: on this ' +
-      'site they double the todo and events traffic per page. Records on the other topics per crawl: ' +
+      "page that robots.txt disallows. The crawler reports each host's robots.txt once and the frontier drops " +
+      'such URLs before they are sent, so they cost no todo record and no event (a records/page above the goal ' +
+      'would show any that slipped through). Records on the other topics per crawl: ' +
       `${otherTopics} (the job publishes no page documents).`,
   ].join('\n');
 }
