@@ -250,7 +250,7 @@ export class FrontierShard {
         }
         case 'drop': {
           // A drop names a URL the strategy leaves out; one the frontier knows already keeps its state.
-          if (store.has(decision.fp)) {
+          if (store.stateOf(decision.fp) !== undefined) {
             stats.duplicate += 1;
             break;
           }

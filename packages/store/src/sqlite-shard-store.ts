@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { isOutcomeReason, type OutcomeReason, reasonOfText } from '@kraul/protocol';
 import { openConnection } from './connection.ts';
 import { CounterDeltas } from './counter-deltas.ts';
+import { DueTimes } from './due-times.ts';
 import { STORE_ERROR_CODES, StoreError } from './errors.ts';
 import { interleave } from './interleave.ts';
 import { newLeaseToken } from './lease-token.ts';
@@ -32,13 +33,6 @@ export interface SqliteShardStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-
-/**
- * Most URLs one lease call moves from waiting (or awaiting a revisit) to ready, per job and
- * lane, so a million URLs falling due at once cost several calls rather than one long
- * transaction. What is left stays due: `nextDueAt` reports a time already past.
- */
-const PROMOTIONS_PER_CALL = 5000;
 
 interface UrlStateRow {
   id: number;
@@ -72,12 +66,7 @@ export class SqliteShardStore implements FrontierShardStore {
   #jobNames = new Map<number, string>();
   /** The last place handed out in the round-robin over hosts. */
   #turn = 0;
-  /**
-   * Per job, the earliest time a waiting URL or a revisit can fall due, so a lease runs the
-   * promotion statements only when something may be due. Absent: not known, promote and
-   * recompute. Lowered by every write that sets a due time; cleared after a rollback.
-   */
-  readonly #promoteAfter = new Map<number, number>();
+  readonly #dueTimes = new DueTimes();
   /** Scratch counter deltas of a single move, reused so the hot path allocates nothing. */
   readonly #oneMove = COUNTER_COLUMNS.map(() => 0);
 
@@ -137,11 +126,6 @@ export class SqliteShardStore implements FrontierShardStore {
     });
   }
 
-  has(fp: string): boolean {
-    this.#assertOpen();
-    return this.#sql.urlState.get(fp) !== undefined;
-  }
-
   stateOf(fp: string): UrlState | undefined {
     this.#assertOpen();
     const row = this.#stateOf(fp);
@@ -172,7 +156,7 @@ export class SqliteShardStore implements FrontierShardStore {
       if (row.state === STATE.done) return false;
       this.#leaveEnded(row);
       this.#sql.setDone.run(...fetched, row.id);
-      if (result.nextFetchAt !== undefined) this.#dueAt(row.job_id, result.nextFetchAt);
+      if (result.nextFetchAt !== undefined) this.#dueTimes.lower(row.job_id, result.nextFetchAt);
       this.#moved(row, STATE.done);
       return true;
     });
@@ -185,7 +169,7 @@ export class SqliteShardStore implements FrontierShardStore {
       const state = notBefore > 0 ? STATE.waiting : STATE.ready;
       this.#leaveEnded(row);
       this.#sql.setQueued.run(state, notBefore, row.id);
-      if (state === STATE.waiting) this.#dueAt(row.job_id, notBefore);
+      if (state === STATE.waiting) this.#dueTimes.lower(row.job_id, notBefore);
       this.#moved(row, state);
     });
   }
@@ -308,7 +292,7 @@ export class SqliteShardStore implements FrontierShardStore {
     if (jobIds.length === 0 || !(limit > 0) || !(perHost > 0)) return [];
     return this.#atomically(() => {
       const deltas = new CounterDeltas();
-      for (const jobId of jobIds) this.#promoteDue(jobId, options.now, deltas);
+      for (const jobId of jobIds) this.#dueTimes.promote(this.#sql, jobId, options.now, deltas);
       // Host selection reads the `ready` counters: the promotions must be counted first.
       this.#flush(deltas);
 
@@ -466,13 +450,7 @@ export class SqliteShardStore implements FrontierShardStore {
       this.#jobNames.set(row.job_id, row.job);
     }
     this.#turn = (this.#sql.meta.get('lease_turn') as { value: number } | undefined)?.value ?? 0;
-    this.#promoteAfter.clear();
-  }
-
-  /** Something of the job falls due at `at`: the next lease from then on must promote. */
-  #dueAt(jobId: number, at: number): void {
-    const known = this.#promoteAfter.get(jobId);
-    if (known !== undefined && at < known) this.#promoteAfter.set(jobId, at);
+    this.#dueTimes.clear();
   }
 
   #knownJobIds(jobs: readonly string[]): number[] {
@@ -524,9 +502,9 @@ export class SqliteShardStore implements FrontierShardStore {
     const jobId = this.#jobId(url.job);
     const hostId = this.#hostId(jobId, url.hostKey);
     const meta = url.meta === undefined ? null : JSON.stringify(url.meta);
-    if (state === STATE.waiting) this.#dueAt(jobId, notBefore);
+    if (state === STATE.waiting) this.#dueTimes.lower(jobId, notBefore);
     const nextFetchAt = fetched[1];
-    if (typeof nextFetchAt === 'number') this.#dueAt(jobId, nextFetchAt);
+    if (typeof nextFetchAt === 'number') this.#dueTimes.lower(jobId, nextFetchAt);
     this.#sql.insertUrl.run(
       fp,
       hostId,
@@ -586,25 +564,6 @@ export class SqliteShardStore implements FrontierShardStore {
       (hostId, counts, turn) => this.#sql.addHostCounts.run(...counts, turn, hostId),
       (jobId, counts) => this.#sql.addJobCounts.run(...counts, jobId),
     );
-  }
-
-  #promoteDue(jobId: number, now: number, deltas: CounterDeltas): void {
-    const after = this.#promoteAfter.get(jobId);
-    if (after !== undefined && now < after) return;
-    const waiting = this.#sql.promoteWaiting.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
-    for (const row of waiting) deltas.move(row.host_id, jobId, STATE.waiting, STATE.ready);
-    const revisits = this.#sql.promoteRevisits.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
-    for (const row of revisits) deltas.move(row.host_id, jobId, STATE.done, STATE.ready);
-    if (waiting.length === PROMOTIONS_PER_CALL || revisits.length === PROMOTIONS_PER_CALL) {
-      this.#promoteAfter.delete(jobId);
-      return;
-    }
-    let next = Number.POSITIVE_INFINITY;
-    for (const statement of [this.#sql.nextWaiting, this.#sql.nextRevisit]) {
-      const at = (statement.get(jobId) as { at: number | null }).at;
-      if (at !== null && at < next) next = at;
-    }
-    this.#promoteAfter.set(jobId, next);
   }
 }
 

@@ -132,8 +132,6 @@ export interface FrontierShardStore {
   transaction<T>(fn: () => T): T;
   /** Adds a URL as queued unless its fingerprint is known. Returns whether it was added. */
   add(url: NewUrl): boolean;
-  /** Whether the fingerprint is known, in any state: the cheap check for duplicates. */
-  has(fp: string): boolean;
   /** The URL's state, from the fingerprint index and the row's state alone; undefined when unknown. */
   stateOf(fp: string): UrlState | undefined;
   get(fp: string): UrlEntry | undefined;
