@@ -6,7 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { assertTestBrokerAnswers, testBrokers } from '@kraul/testkit';
 import { benchCrawl, type CrawlBenchOptions } from './crawl/crawl-section.ts';
+import { benchKafka } from './crawl/kafka-section.ts';
 import { REPO_ROOT } from './report/child-script.ts';
 import { describeMachine, loadAverage, machineLine } from './report/machine.ts';
 import { formatMarkdown } from './report/markdown-format.ts';
@@ -48,13 +50,39 @@ const HOW_TO_READ = [
     'assertions. Run `npm run bench` to measure again; `node bench/run.ts --write` rewrites this page.',
 ].join('\n');
 
+/** kraul through the broker, or the reason it was not measured (no broker answers). */
+async function kafkaSection(): Promise<string> {
+  try {
+    await assertTestBrokerAnswers();
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    progress(`kafka section not measured: ${reason}`);
+    return `## Crawl through a real Kafka broker\n\nNot measured: ${reason}`;
+  }
+  return benchKafka({
+    brokers: testBrokers(),
+    hosts: crawlOptions.hosts,
+    pagesPerHost: crawlOptions.pagesPerHost,
+    rounds: 1,
+    crawlers: flags.quick ? [1] : [1, 2, 4],
+    partitions: crawlOptions.partitions,
+    concurrency: crawlOptions.concurrency,
+    timeoutMs: 300_000,
+    progress,
+  });
+}
+
 async function main(): Promise<void> {
   const machine = describeMachine();
   const started = new Date();
   const loadBefore = loadAverage();
   progress(`${machineLine(machine)}; load ${loadBefore}`);
 
-  const sections = [await benchCrawl(crawlOptions), await benchStore(STORE_URLS, storeRounds, progress)];
+  const sections = [
+    await benchCrawl(crawlOptions),
+    await kafkaSection(),
+    await benchStore(STORE_URLS, storeRounds, progress),
+  ];
   sections.push(await benchStartup(flags.quick ? 3 : 10, progress));
   if (flags.quick) sections.push('## Micro-benchmarks\n\nNot run with `--quick`.');
   else sections.push(await benchMicro(progress));

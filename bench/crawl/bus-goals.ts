@@ -19,7 +19,10 @@ export interface BusGoalInput {
   pages: readonly string[];
   /** Sitemaps fetched: each schedules links of its own host only. */
   sitemaps: number;
-  /** URLs the crawler reported dropped (robots.txt disallowed them): one todo record and one event each. */
+  /**
+   * URLs recorded as dropped (robots.txt disallowed them). The frontier drops them before they
+   * are sent, so they cost no todo record and no event; they only bound the schedule records.
+   */
   dropped: number;
   partitions: number;
 }
@@ -44,6 +47,6 @@ export function busGoals(input: BusGoalInput): BusGoals {
     }
     scheduleAtMost += partitions.size;
   }
-  const sent = input.pages.length + input.sitemaps + input.dropped;
+  const sent = input.pages.length + input.sitemaps;
   return { todo: sent, events: sent + 1, scheduleAtMost };
 }

@@ -16,8 +16,8 @@ export interface CrawlPlan {
   concurrency: number;
   /** Partitions of the embedded bus (kraul only). */
   partitions: number;
-  /** The frontier's low-water mark (kraul only). Default: the frontier's own. */
-  lowWaterMark?: number;
+  /** A fixed feed window per todo partition (kraul only). Default: the frontier's adaptive window. */
+  fixedWindow?: number;
   /** A crawl not finished after this long fails the bench. */
   timeoutMs: number;
 }

@@ -34,10 +34,10 @@ export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions
     '',
     throughputTable(options, samples, pages),
     '',
-    "The diagnostic row is the first crawl with one setting changed: the frontier's `lowWaterMark` (how " +
-      "many fetch requests a todo partition may hold that the crawlers have not committed yet; the frontier's " +
-      'default is 64) raised so that flow control never holds the feed back. The gap between the two rows is ' +
-      'what flow control costs on this site.',
+    "The diagnostic row is the first crawl with one setting changed: the frontier's feed window (how many " +
+      'fetch requests a todo partition may have out, not yet reported done or failed) fixed at 64 instead of ' +
+      'following the crawler\'s completion rate (docs/architecture.md, "Flow control"). The gap between ' +
+      'the two rows is what the adaptive window gains on this site.',
     '',
     `Checked in each of the ${crawls} crawls against the site's request log: every one of the ${integer(pages)} ` +
       `expected pages requested exactly once, nothing else requested but robots.txt (${[...robots].join(' or ')} ` +
@@ -164,9 +164,9 @@ function trafficTable(site: SiteProcess, options: CrawlBenchOptions, samples: Sa
     ),
     '',
     `The frontier recorded ${integer(dropped)} URLs as dropped: every page of this site links to a \`/private/\` ` +
-      'page that robots.txt disallows. kraul sends such a URL to the crawlers like any other (only the crawler ' +
-      'reads robots.txt), so each costs a fetch request and an event without any request to the site: on this ' +
-      'site they double the todo and events traffic per page. Records on the other topics per crawl: ' +
+      "page that robots.txt disallows. The crawler reports each host's robots.txt once and the frontier drops " +
+      'such URLs before they are sent, so they cost no todo record and no event (a records/page above the goal ' +
+      'would show any that slipped through). Records on the other topics per crawl: ' +
       `${otherTopics} (the job publishes no page documents).`,
   ].join('\n');
 }

@@ -51,7 +51,7 @@ async function measure(site: SiteProcess, options: CrawlBenchOptions): Promise<S
           concurrencyPerHost: perHost,
           concurrency: options.concurrency,
           partitions: options.partitions,
-          ...(crawler.lowWaterMark === undefined ? {} : { lowWaterMark: crawler.lowWaterMark }),
+          ...(crawler.fixedWindow === undefined ? {} : { fixedWindow: crawler.fixedWindow }),
           timeoutMs: options.timeoutMs,
         });
         const log = await site.log();

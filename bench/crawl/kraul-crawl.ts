@@ -48,7 +48,15 @@ export async function crawlWithKraul(plan: CrawlPlan): Promise<CrawlResult> {
     frontier: {
       retry: { baseMs: 5_000, maxMs: 60_000 },
       feedIntervalMs: 100,
-      ...(plan.lowWaterMark === undefined ? {} : { lowWaterMark: plan.lowWaterMark }),
+      ...(plan.fixedWindow === undefined
+        ? {}
+        : {
+            feed: {
+              initialWindow: plan.fixedWindow,
+              minWindow: plan.fixedWindow,
+              maxWindow: plan.fixedWindow,
+            },
+          }),
     },
   });
   try {

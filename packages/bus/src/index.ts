@@ -6,7 +6,13 @@ export {
   type KafkaAccessProblem,
 } from './kafka/access-check.ts';
 export { createKafkaBus, KafkaBus } from './kafka/bus.ts';
-export type { KafkaBusOptions, KafkaSaslOptions, KafkaTlsOptions } from './kafka/options.ts';
+export {
+  KAFKA_COMPRESSIONS,
+  type KafkaBusOptions,
+  type KafkaCompression,
+  type KafkaSaslOptions,
+  type KafkaTlsOptions,
+} from './kafka/options.ts';
 export { createMemoryBus, MemoryBus, type MemoryBusOptions } from './memory/memory-bus.ts';
 export type { MemoryGroupConsumer } from './memory/memory-consumer.ts';
 export { OffsetTracker } from './offset-tracker.ts';

@@ -19,6 +19,11 @@ export interface BusRecord {
   headers: Record<string, string>;
   /** Milliseconds since the epoch, as stored with the record. */
   timestamp: number;
+  /**
+   * The value as its producer handed it over already decoded (`OutgoingRecord.decoded`), on a
+   * bus that never leaves the process (the in-memory bus). Shared, so read-only. Absent on Kafka.
+   */
+  decoded?: unknown;
 }
 
 /** A record to produce. Without `partition`, the key decides it with Java's murmur2 placement. */
@@ -28,6 +33,12 @@ export interface OutgoingRecord {
   value: Uint8Array;
   headers?: Record<string, string>;
   partition?: number;
+  /**
+   * The object `value` encodes. A bus within one process passes it to consumers so they need
+   * not decode and validate what their own process produced; a bus that serialises ignores it.
+   * Neither side may change it after `send`.
+   */
+  decoded?: unknown;
 }
 
 /** Where an acknowledged record was written. */

@@ -14,6 +14,7 @@ describe('shared schema fragments', () => {
       kafka: {
         brokers: ['127.0.0.1:9092'],
         clientId: 'kraul',
+        compression: 'snappy',
         topicPrefix: 'kraul',
         partitions: 12,
         groupProtocol: 'consumer',

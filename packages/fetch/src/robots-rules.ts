@@ -15,6 +15,11 @@ export interface RobotsRules {
   crawlDelayMs(): number | undefined;
   /** Sitemap URLs the file lists. */
   sitemaps(): string[];
+  /**
+   * What the rules were parsed from (fetched rules only), so they can be reported and parsed
+   * again, with the same result, elsewhere: `parsedRules(url, text, token)`.
+   */
+  readonly parsedFrom?: { url: string; text: string; token: string };
 }
 
 /** Rules parsed from a robots.txt body, matched for one user-agent product token. */
@@ -22,6 +27,7 @@ export function parsedRules(robotsUrl: string, text: string, userAgentToken: str
   const robots = robotsParser(robotsUrl, text);
   return {
     source: 'fetched',
+    parsedFrom: { url: robotsUrl, text, token: userAgentToken },
     // robots-parser answers undefined for URLs outside the file's origin.
     isAllowed: (url) => robots.isAllowed(url, userAgentToken) === true,
     crawlDelayMs: () => {

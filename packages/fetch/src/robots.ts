@@ -79,6 +79,18 @@ export class RobotsCache {
     return cached !== undefined && cached.pending === undefined && cached.expiresAt > this.#clock();
   }
 
+  /** When the cached rules of an origin expire (and are fetched again), or undefined when none are cached. */
+  expiresAt(origin: string): number | undefined {
+    let key: string;
+    try {
+      key = httpUrl(origin, origin).origin;
+    } catch {
+      return undefined;
+    }
+    const cached = this.#entries.get(key);
+    return cached === undefined || cached.pending !== undefined ? undefined : cached.expiresAt;
+  }
+
   /** The rules for an origin (`https://example.com`), or for the origin of any URL given. */
   get(origin: string): Promise<RobotsRules> {
     let key: string;

@@ -124,6 +124,19 @@ export function decodeMessage(bytes: Uint8Array, topic?: TopicRole, origin: Reco
   return result.data as Message;
 }
 
+/**
+ * A message a producer of this process handed over already decoded (an in-memory bus record's
+ * `decoded`), when it is one that belongs on `topic`; otherwise undefined and the bytes must be
+ * decoded. Trusted as typed code's output, like `encodeMessage`'s input: no schema check.
+ */
+export function trustedMessage(decoded: unknown, topic: TopicRole): Message | undefined {
+  if (typeof decoded !== 'object' || decoded === null) return undefined;
+  const type = (decoded as { type?: unknown }).type;
+  return typeof type === 'string' && (TOPIC_MESSAGE_TYPES[topic] as readonly string[]).includes(type)
+    ? (decoded as Message)
+    : undefined;
+}
+
 /** Decodes and checks the message is of one expected type. */
 export function decodeAs<T extends MessageType>(
   type: T,

@@ -123,6 +123,50 @@ describe('TopicConsumer', () => {
     expect(await committed(1)).toBe(1);
   });
 
+  it("takes the in-memory bus's decoded message as it is, and decodes (and dead-letters) the rest", async () => {
+    const received: Delivery[] = [];
+    await consumer(received).start();
+    const message: Message = {
+      type: 'crawl.seeded',
+      job: 'j',
+      urls: [{ url: 'https://a.example/' }],
+      source: 'cli',
+    };
+    const wrongTopic: Message = { type: 'schedule.batch', job: 'j', decisions: [] };
+    await producer.send([
+      // Passed decoded: the bytes are not even read (an encoding of something else here).
+      {
+        topic: topics.events,
+        key: null,
+        partition: 0,
+        value: seeded('https://other.example/'),
+        decoded: message,
+      },
+      // A decoded value that does not belong on the topic is ignored: the bytes decide.
+      {
+        topic: topics.events,
+        key: null,
+        partition: 0,
+        value: seeded('https://b.example/'),
+        decoded: wrongTopic,
+      },
+      {
+        topic: topics.events,
+        key: null,
+        partition: 0,
+        value: new TextEncoder().encode('{}'),
+        decoded: 'text',
+      },
+    ]);
+    await until(() => received.length === 2);
+    expect(received[0]!.message).toBe(message);
+    expect(received[1]!.message).toMatchObject({
+      type: 'crawl.seeded',
+      urls: [{ url: 'https://b.example/' }],
+    });
+    await until(() => lines.some((line) => line.message === 'invalid record sent to the dead-letter topic'));
+  });
+
   it('moves on past an invalid record the dead-letter topic refuses', async () => {
     const closedProducer = bus.producer();
     await closedProducer.close();

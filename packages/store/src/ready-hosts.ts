@@ -3,6 +3,8 @@ export interface ReadyHost {
   host_id: number;
   job_id: number;
   lease_turn: number;
+  /** URLs of the host in flight before this lease. */
+  inflight: number;
 }
 
 /** Reads up to `count` ready hosts of a job whose turn comes after `afterTurn`, in turn order. */

@@ -2,12 +2,13 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { isOutcomeReason, type OutcomeReason, reasonOfText } from '@kraul/protocol';
 import { openConnection } from './connection.ts';
 import { CounterDeltas } from './counter-deltas.ts';
+import { DueTimes } from './due-times.ts';
 import { STORE_ERROR_CODES, StoreError } from './errors.ts';
 import { interleave } from './interleave.ts';
 import { newLeaseToken } from './lease-token.ts';
 import { type ReadyHost, ReadyHostQueue } from './ready-hosts.ts';
 import { toEntry, type UrlRow } from './rows.ts';
-import { COUNTER_COLUMNS, migrate, STATE, type StateCode } from './schema.ts';
+import { COUNTER_COLUMNS, migrate, publicState, STATE, type StateCode } from './schema.ts';
 import { prepareStatements, ReadyLaneStatements, type Statements } from './statements.ts';
 import type {
   EndDetail,
@@ -32,13 +33,6 @@ export interface SqliteShardStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-
-/**
- * Most URLs one lease call moves from waiting (or awaiting a revisit) to ready, per job and
- * lane, so a million URLs falling due at once cost several calls rather than one long
- * transaction. What is left stays due: `nextDueAt` reports a time already past.
- */
-const PROMOTIONS_PER_CALL = 5000;
 
 interface UrlStateRow {
   id: number;
@@ -72,6 +66,7 @@ export class SqliteShardStore implements FrontierShardStore {
   #jobNames = new Map<number, string>();
   /** The last place handed out in the round-robin over hosts. */
   #turn = 0;
+  readonly #dueTimes = new DueTimes();
   /** Scratch counter deltas of a single move, reused so the hot path allocates nothing. */
   readonly #oneMove = COUNTER_COLUMNS.map(() => 0);
 
@@ -131,6 +126,12 @@ export class SqliteShardStore implements FrontierShardStore {
     });
   }
 
+  stateOf(fp: string): UrlState | undefined {
+    this.#assertOpen();
+    const row = this.#stateOf(fp);
+    return row === undefined ? undefined : publicState(row.state);
+  }
+
   get(fp: string): UrlEntry | undefined {
     this.#assertOpen();
     const row = this.#sql.urlByFp.get(fp) as UrlRow | undefined;
@@ -155,6 +156,7 @@ export class SqliteShardStore implements FrontierShardStore {
       if (row.state === STATE.done) return false;
       this.#leaveEnded(row);
       this.#sql.setDone.run(...fetched, row.id);
+      if (result.nextFetchAt !== undefined) this.#dueTimes.lower(row.job_id, result.nextFetchAt);
       this.#moved(row, STATE.done);
       return true;
     });
@@ -167,6 +169,7 @@ export class SqliteShardStore implements FrontierShardStore {
       const state = notBefore > 0 ? STATE.waiting : STATE.ready;
       this.#leaveEnded(row);
       this.#sql.setQueued.run(state, notBefore, row.id);
+      if (state === STATE.waiting) this.#dueTimes.lower(row.job_id, notBefore);
       this.#moved(row, state);
     });
   }
@@ -285,10 +288,11 @@ export class SqliteShardStore implements FrontierShardStore {
     // Whole numbers: the per-host limit is written into SQL.
     const limit = Math.floor(options.limit);
     const perHost = Math.floor(options.perHost);
+    const maxInflight = Math.floor(options.maxInflightPerHost ?? Number.MAX_SAFE_INTEGER);
     if (jobIds.length === 0 || !(limit > 0) || !(perHost > 0)) return [];
     return this.#atomically(() => {
       const deltas = new CounterDeltas();
-      for (const jobId of jobIds) this.#promoteDue(jobId, options.now, deltas);
+      for (const jobId of jobIds) this.#dueTimes.promote(this.#sql, jobId, options.now, deltas);
       // Host selection reads the `ready` counters: the promotions must be counted first.
       this.#flush(deltas);
 
@@ -297,13 +301,13 @@ export class SqliteShardStore implements FrontierShardStore {
         jobIds,
         Math.ceil(limit / perHost),
         (jobId, afterTurn, count) =>
-          this.#sql.readyHosts.all(jobId, afterTurn, count) as unknown as ReadyHost[],
+          this.#sql.readyHosts.all(jobId, afterTurn, maxInflight, count) as unknown as ReadyHost[],
       );
       const expiresAt = options.now + options.leaseMs;
       const lanes: UrlEntry[][] = [];
       let remaining = limit;
       for (let host = hosts.next(); host !== undefined && remaining > 0; host = hosts.next()) {
-        const lane = this.#readyLane.forLimit(Math.min(perHost, remaining));
+        const lane = this.#readyLane.forLimit(Math.min(perHost, remaining, maxInflight - host.inflight));
         const rows = lane.all(host.host_id) as unknown as UrlRow[];
         const leased = rows.map((row) => {
           const lease = newLeaseToken();
@@ -446,6 +450,7 @@ export class SqliteShardStore implements FrontierShardStore {
       this.#jobNames.set(row.job_id, row.job);
     }
     this.#turn = (this.#sql.meta.get('lease_turn') as { value: number } | undefined)?.value ?? 0;
+    this.#dueTimes.clear();
   }
 
   #knownJobIds(jobs: readonly string[]): number[] {
@@ -497,6 +502,9 @@ export class SqliteShardStore implements FrontierShardStore {
     const jobId = this.#jobId(url.job);
     const hostId = this.#hostId(jobId, url.hostKey);
     const meta = url.meta === undefined ? null : JSON.stringify(url.meta);
+    if (state === STATE.waiting) this.#dueTimes.lower(jobId, notBefore);
+    const nextFetchAt = fetched[1];
+    if (typeof nextFetchAt === 'number') this.#dueTimes.lower(jobId, nextFetchAt);
     this.#sql.insertUrl.run(
       fp,
       hostId,
@@ -556,13 +564,6 @@ export class SqliteShardStore implements FrontierShardStore {
       (hostId, counts, turn) => this.#sql.addHostCounts.run(...counts, turn, hostId),
       (jobId, counts) => this.#sql.addJobCounts.run(...counts, jobId),
     );
-  }
-
-  #promoteDue(jobId: number, now: number, deltas: CounterDeltas): void {
-    const waiting = this.#sql.promoteWaiting.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
-    for (const row of waiting) deltas.move(row.host_id, jobId, STATE.waiting, STATE.ready);
-    const revisits = this.#sql.promoteRevisits.all(jobId, now, PROMOTIONS_PER_CALL) as { host_id: number }[];
-    for (const row of revisits) deltas.move(row.host_id, jobId, STATE.done, STATE.ready);
   }
 }
 

@@ -53,8 +53,8 @@ export function prepareStatements(db: DatabaseSync) {
         lease_turn = max(lease_turn, ?) WHERE host_id = ?`,
     ),
     /** A page of one job's hosts with due URLs, the longest unserved first (round-robin). */
-    readyHosts: p(`SELECT host_id, job_id, lease_turn FROM hosts
-      WHERE job_id = ? AND ready > 0 AND lease_turn > ? ORDER BY lease_turn LIMIT ?`),
+    readyHosts: p(`SELECT host_id, job_id, lease_turn, inflight FROM hosts
+      WHERE job_id = ? AND ready > 0 AND lease_turn > ? AND inflight < ? ORDER BY lease_turn LIMIT ?`),
     topHosts: p(`SELECT host_key, sum(ready + waiting) AS queued, sum(inflight) AS inflight, sum(done) AS done
       FROM hosts GROUP BY host_key ORDER BY queued + inflight DESC, done DESC, host_key LIMIT ?`),
 

@@ -112,6 +112,11 @@ export interface LeaseOptions {
   leaseMs: number;
   /** Jobs whose URLs may be leased (paused and stopped jobs are left out). */
   jobs: readonly string[];
+  /**
+   * Most URLs of one host in flight at once, counting earlier leases (politeness: no more than
+   * the host can be asked for within a lease). Default: no bound.
+   */
+  maxInflightPerHost?: number;
 }
 
 export interface HostCount {
@@ -127,6 +132,8 @@ export interface FrontierShardStore {
   transaction<T>(fn: () => T): T;
   /** Adds a URL as queued unless its fingerprint is known. Returns whether it was added. */
   add(url: NewUrl): boolean;
+  /** The URL's state, from the fingerprint index and the row's state alone; undefined when unknown. */
+  stateOf(fp: string): UrlState | undefined;
   get(fp: string): UrlEntry | undefined;
   /**
    * Records a fetched URL as done. Returns false when it already was (duplicate report), or when

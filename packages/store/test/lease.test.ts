@@ -42,6 +42,58 @@ describe('leaseDue', () => {
     expect(store.leaseDue(lease({ now: 6_000 }))).toEqual([]);
   });
 
+  it('promotes a waiting URL on time although an earlier lease saw only later ones', () => {
+    const store = stores.open();
+    store.add(newUrl(1, { notBefore: 50_000 }));
+    // This lease learns that nothing falls due before 50,000.
+    expect(store.leaseDue(lease({ now: 2_000 }))).toEqual([]);
+    store.add(newUrl(2, { notBefore: 3_000 }));
+    const [leased] = store.leaseDue(lease({ now: 3_000 }));
+    expect(leased!.fp).toBe(fpOf(2));
+    store.requeue(fpOf(2), 4_000);
+    expect(store.leaseDue(lease({ now: 3_500 }))).toEqual([]);
+    expect(store.leaseDue(lease({ now: 4_000 })).map((entry) => entry.fp)).toEqual([fpOf(2)]);
+    store.markDone(fpOf(2), { status: 200, fetchedAt: 4_100, nextFetchAt: 5_000 });
+    expect(store.leaseDue(lease({ now: 5_000 })).map((entry) => entry.fp)).toEqual([fpOf(2)]);
+    // A rolled-back write leaves no stale due time behind.
+    expect(() =>
+      store.transaction(() => {
+        store.add(newUrl(3, { notBefore: 6_000 }));
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(store.leaseDue(lease({ now: 6_000 }))).toEqual([]);
+    expect(store.leaseDue(lease({ now: 50_000 })).map((entry) => entry.fp)).toEqual([fpOf(1)]);
+  });
+
+  it('never lets a host hold more than maxInflightPerHost, counting earlier leases', () => {
+    const store = stores.open();
+    store.transaction(() => {
+      for (let n = 0; n < 10; n++) store.add(newUrl(n, { hostKey: 'capped.example' }));
+      for (let n = 10; n < 14; n++) store.add(newUrl(n, { hostKey: 'other.example' }));
+    });
+    const first = store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 }));
+    expect(countBy(first.map((entry) => entry.hostKey))).toEqual(
+      new Map([
+        ['capped.example', 3],
+        ['other.example', 3],
+      ]),
+    );
+    const second = store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 }));
+    expect(countBy(second.map((entry) => entry.hostKey))).toEqual(
+      new Map([
+        ['capped.example', 1],
+        ['other.example', 1],
+      ]),
+    );
+    expect(store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 }))).toEqual([]);
+    const capped = first.find((entry) => entry.hostKey === 'capped.example')!;
+    store.markDone(capped.fp, { status: 200, fetchedAt: 2_000 });
+    expect(
+      store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 })).map((entry) => entry.hostKey),
+    ).toEqual(['capped.example']);
+  });
+
   it('takes at most perHost of a big host and serves the small hosts, hosts interleaved', () => {
     const store = stores.open();
     let n = 0;

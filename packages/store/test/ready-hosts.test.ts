@@ -5,13 +5,13 @@ import { type ReadyHost, ReadyHostQueue } from '../src/ready-hosts.ts';
 describe('ReadyHostQueue', () => {
   it('merges the jobs in turn order, reading one small page at a time', () => {
     const hosts: ReadyHost[] = [
-      { host_id: 1, job_id: 1, lease_turn: 4 },
-      { host_id: 2, job_id: 2, lease_turn: 1 },
-      { host_id: 3, job_id: 1, lease_turn: 2 },
-      { host_id: 4, job_id: 2, lease_turn: 7 },
-      { host_id: 5, job_id: 1, lease_turn: 9 },
-      { host_id: 6, job_id: 2, lease_turn: 3 },
-      { host_id: 7, job_id: 3, lease_turn: 5 },
+      { host_id: 1, job_id: 1, lease_turn: 4, inflight: 0 },
+      { host_id: 2, job_id: 2, lease_turn: 1, inflight: 0 },
+      { host_id: 3, job_id: 1, lease_turn: 2, inflight: 0 },
+      { host_id: 4, job_id: 2, lease_turn: 7, inflight: 0 },
+      { host_id: 5, job_id: 1, lease_turn: 9, inflight: 0 },
+      { host_id: 6, job_id: 2, lease_turn: 3, inflight: 0 },
+      { host_id: 7, job_id: 3, lease_turn: 5, inflight: 0 },
     ];
     const reads: [number, number][] = [];
     const queue = new ReadyHostQueue([1, 2], 2, (jobId, afterTurn, count) => {
@@ -39,6 +39,7 @@ describe('ReadyHostQueue', () => {
         host_id: i,
         job_id: 1,
         lease_turn: afterTurn + 1 + i,
+        inflight: 0,
       }));
       rows += page.length;
       return page;

@@ -30,6 +30,11 @@ const CONNECTION_FLAGS = [
     key: 'kafka.groupProtocol',
     help: 'consumer group protocol: consumer (Kafka >= 4.0, the default) or classic (older brokers)',
   },
+  {
+    flags: '--compression <codec>',
+    key: 'kafka.compression',
+    help: 'producer compression: none, gzip, snappy, lz4 or zstd',
+  },
   { flags: '--tls', key: 'kafka.tls.enabled', help: 'connect to the brokers over TLS' },
   { flags: '--tls-ca <file>', key: 'kafka.tls.ca', help: 'PEM file of CA certificates to trust' },
   { flags: '--tls-cert <file>', key: 'kafka.tls.cert', help: 'PEM client certificate (mutual TLS)' },

@@ -154,6 +154,7 @@ export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
     groupProtocol: kafka.groupProtocol,
+    compression: kafka.compression,
     ...(tls ? { tls } : {}),
     ...(mechanism && username && password
       ? {

@@ -21,6 +21,7 @@ import { FinishedOffsets } from './finished-offsets.ts';
 import { crawlerMetrics } from './metrics.ts';
 import { handlePage, requestIdentity, wantsBody } from './page-handler.ts';
 import { fitSitemaps } from './protocol-limits.ts';
+import { RobotsReports } from './robots-reports.ts';
 
 export interface CrawlerWorkerOptions {
   bus: Bus;
@@ -93,6 +94,7 @@ export class CrawlerWorker {
   readonly #finished = new FinishedOffsets();
   readonly #running = new Map<number, Set<Promise<unknown>>>();
   readonly #sitemapsToReport = new Map<string, string[]>();
+  readonly #robotsReports = new RobotsReports();
   readonly #crawlDelays = new Map<string, number>();
   readonly #scopes = new Map<string, JobScope>();
   /** Jobs whose wait ran out: their requests are dropped at once until the job shows up. */
@@ -372,6 +374,7 @@ export class CrawlerWorker {
         this.#scheduler.setPoliteness(task.host, this.#politeness(job, task.host));
         const sitemaps = rules.sitemaps();
         if (sitemaps.length > 0) this.#sitemapsToReport.set(task.origin, sitemaps);
+        this.#robotsReports.remember(task.origin, rules, robots.expiresAt(task.origin));
         return 'again';
       }
       const rules = await robots.get(task.origin);
@@ -419,10 +422,11 @@ export class CrawlerWorker {
         event.sitemaps = fitSitemaps([...(event.sitemaps ?? []), ...sitemaps]);
         this.#sitemapsToReport.delete(task.origin);
       }
+      this.#robotsReports.attachTo(event, task.origin);
       this.#metrics.fetches.inc({ outcome: `${Math.floor(response.status / 100)}xx` });
       this.#metrics.links.inc(event.links.length);
       const records: OutgoingRecord[] = [
-        { topic: this.#topics.events, key: task.host, value: encodeMessage(event) },
+        { topic: this.#topics.events, key: task.host, value: encodeMessage(event), decoded: event },
       ];
       if (document)
         records.push({ topic: this.#topics.pages, key: request.fp, value: encodeMessage(document) });
@@ -461,7 +465,7 @@ export class CrawlerWorker {
     };
     if (errorClass === 'robots') this.#metrics.fetches.inc({ outcome: 'robots' });
     await this.#publish(task, [
-      { topic: this.#topics.events, key: task.host, value: encodeMessage(failure) },
+      { topic: this.#topics.events, key: task.host, value: encodeMessage(failure), decoded: failure },
     ]);
   }
 

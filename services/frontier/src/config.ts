@@ -10,13 +10,16 @@ export const frontierConfigSchema = z.object({
     .min(1)
     .default('./data/frontier')
     .describe("Folder of the shard databases, one sqlite file per partition; empty or kraul's own"),
-  lowWaterMark: z
+  feedTargetLatency: duration()
+    .default(2_000)
+    .describe("Work a todo partition may hold, in time at its crawler's measured completion rate"),
+  feedMinWindow: z.int().min(1).default(32).describe('Fewest fetch requests a todo partition may have out'),
+  feedMaxWindow: z
     .int()
     .min(1)
-    .default(64)
-    .describe("Feed a todo partition only while the crawlers' lag on it is below this"),
-  batchSize: z.int().min(1).default(32).describe('Most fetch requests sent to one partition per round'),
-  perHostPerBatch: z.int().min(1).default(4).describe('Most URLs of one host per round'),
+    .default(4_096)
+    .describe('Most fetch requests a todo partition may have out (memory bound)'),
+  perHostPerBatch: z.int().min(1).default(4).describe('Most URLs of one host per lease call'),
   lease: duration()
     .default(600_000)
     .describe('A request not reported done or failed within this is sent again'),

@@ -1,5 +1,15 @@
 import { join } from 'node:path';
-import type { Bus, BusAdmin, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import type { Bus, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
+import {
+  DEFAULT_RETRY_POLICY,
+  emptyStats,
+  FeedWindow,
+  type FeedWindowOptions,
+  FrontierShard,
+  fetchRequestOf,
+  maxInflightPerHost,
+  type RetryPolicy,
+} from '@kraul/frontier';
 import {
   encodeMessage,
   groupId,
@@ -21,8 +31,6 @@ import {
 } from '@kraul/store';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { ProgressReporter } from './progress-reporter.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
-import { emptyStats, FrontierShard, fetchRequestOf } from './shard.ts';
 
 export interface FrontierWorkerOptions {
   bus: Bus;
@@ -39,11 +47,13 @@ export interface FrontierWorkerOptions {
   dataDir: string;
   /** Opens a shard's store; default: a sqlite file in dataDir. */
   openStore?: (partition: number) => FrontierShardStore;
-  /** Feed a todo partition only while the crawlers' lag on it is below this. Default: 64 records. */
-  lowWaterMark?: number;
-  /** Most fetch requests sent to one partition per round. Default: 32. */
-  batchSize?: number;
-  /** Most URLs of one host per round, so big hosts cannot starve the rest. Default: 4. */
+  /**
+   * Flow control per todo partition (docs/architecture.md, "Flow control"): the window of
+   * requests out on a partition follows its crawler's completion rate. `leaseMs` is taken from
+   * the frontier's own setting.
+   */
+  feed?: Omit<FeedWindowOptions, 'leaseMs'>;
+  /** Most URLs of one host per lease call, so big hosts cannot starve the rest. Default: 4. */
   perHostPerBatch?: number;
   /** A sent request not reported done or failed within this is sent again. Default: 600,000 ms. */
   leaseMs?: number;
@@ -75,11 +85,13 @@ export class FrontierWorker {
   readonly #producer: Producer;
   readonly #consumer: TopicConsumer<ScheduleBatch>;
   readonly #shards = new Map<number, FrontierShard>();
+  readonly #windows = new Map<number, FeedWindow>();
   readonly #metrics;
-  #admin: BusAdmin | undefined;
   readonly #progress: ProgressReporter;
   #feeding: Promise<void> | undefined;
   #stopped = false;
+  /** When leases are next checked for expiry and the gauges refreshed. */
+  #housekeepingAt = 0;
   #wake: (() => void) | undefined;
   /** Jobs whose wait ran out: their decisions are skipped at once until the job shows up. */
   readonly #unknownJobs = new Set<string>();
@@ -96,6 +108,8 @@ export class FrontierWorker {
     const prefix = options.prefix ?? 'kraul';
     this.#topics = topicNames(prefix);
     this.#crawlersGroup = groupId(prefix, 'crawlers');
+    // Bad window bounds are named now, not when the first partition is assigned.
+    new FeedWindow(0, { ...options.feed, leaseMs: options.leaseMs ?? 600_000 });
     this.#producer = options.bus.producer({ clientId: 'kraul-frontier' });
     const m = options.metrics;
     this.#metrics = {
@@ -115,6 +129,7 @@ export class FrontierWorker {
         'Failed and dropped URLs in the owned shards, by end state and reason',
         ['state', 'reason'],
       ),
+      window: m.gauge('frontier_feed_window', 'Fetch requests a todo partition may have out', ['partition']),
       shards: m.gauge('frontier_shards', 'Partitions owned'),
       deadLetters: m.counter(
         'frontier_dead_letters_total',
@@ -157,7 +172,6 @@ export class FrontierWorker {
     if (this.#options.openStore === undefined) {
       claimDataDir(this.#options.dataDir, { prefix: this.#options.prefix ?? 'kraul' });
     }
-    this.#admin = this.#options.bus.admin();
     await this.#consumer.start();
     this.#feeding = this.#feedLoop();
     this.#progress.start();
@@ -171,7 +185,6 @@ export class FrontierWorker {
     await this.#progress.stop();
     await this.#consumer.close();
     await this.#producer.close();
-    await this.#admin?.close();
   }
 
   /** URLs per state over every owned shard, for one job or all. */
@@ -214,6 +227,7 @@ export class FrontierWorker {
       for (const { partition } of partitions) {
         this.#shards.get(partition)?.store.close();
         this.#shards.delete(partition);
+        this.#windows.delete(partition);
       }
       throw error;
     } finally {
@@ -226,6 +240,10 @@ export class FrontierWorker {
     const store = this.#options.openStore?.(partition) ?? this.#openSqlite(partition);
     const shard = new FrontierShard(store, this.#options.retry ?? DEFAULT_RETRY_POLICY);
     this.#shards.set(partition, shard);
+    this.#windows.set(
+      partition,
+      new FeedWindow(now, { ...this.#options.feed, leaseMs: this.#options.leaseMs ?? 600_000 }),
+    );
     if (this.#options.releaseLeasesOnOpen) {
       const released = shard.releaseAllLeases(now);
       if (released > 0)
@@ -252,6 +270,7 @@ export class FrontierWorker {
     for (const { partition } of partitions) {
       this.#shards.get(partition)?.store.close();
       this.#shards.delete(partition);
+      this.#windows.delete(partition);
     }
     this.#metrics.shards.set(this.#shards.size);
   }
@@ -264,13 +283,22 @@ export class FrontierWorker {
 
   async #apply(deliveries: Delivery<ScheduleBatch>[], consumer: TopicConsumer<ScheduleBatch>): Promise<void> {
     const stats = emptyStats();
-    for (const delivery of deliveries) {
-      const job =
-        this.#options.jobs.get(delivery.message.job) ?? (await this.#awaitJob(delivery.message.job));
-      // Looked up after the wait: the partition may have been revoked (and its store closed) meanwhile.
+    const jobs: (Job | undefined)[] = [];
+    for (const delivery of deliveries)
+      jobs.push(this.#options.jobs.get(delivery.message.job) ?? (await this.#awaitJob(delivery.message.job)));
+    // Looked up after the waits: a partition may have been revoked (and its store closed) meanwhile.
+    const byShard = new Map<FrontierShard, { job: Job; decisions: ScheduleBatch['decisions'] }[]>();
+    for (const [index, delivery] of deliveries.entries()) {
+      const job = jobs[index];
       const shard = this.#shards.get(delivery.record.partition);
-      if (shard && job) shard.apply(job, delivery.message.decisions, this.#jobTotal, Date.now(), stats);
+      if (!shard || !job) continue;
+      const batches = byShard.get(shard) ?? [];
+      batches.push({ job, decisions: delivery.message.decisions });
+      byShard.set(shard, batches);
     }
+    // One store transaction per shard and poll.
+    const now = Date.now();
+    for (const [shard, batches] of byShard) shard.applyAll(batches, this.#jobTotal, now, stats);
     // The store transaction is durable before the offsets move: a crash replays, never skips.
     for (const delivery of deliveries) consumer.complete(delivery);
     for (const [outcome, count] of Object.entries(stats))
@@ -281,7 +309,8 @@ export class FrontierWorker {
     }
     if (stats.invalid > 0)
       this.#options.log.warn({ invalid: stats.invalid }, 'decisions of URLs without a host key skipped');
-    if (stats.added + stats.retried > 0) this.#wake?.();
+    // New URLs, and completions that free room in a partition's window, are fed at once.
+    if (stats.added + stats.retried + stats.done + stats.failed + stats.dropped > 0) this.#wake?.();
   }
 
   async #awaitJob(id: string): Promise<Job | undefined> {
@@ -298,12 +327,18 @@ export class FrontierWorker {
   async #feedLoop(): Promise<void> {
     const interval = this.#options.feedIntervalMs ?? 250;
     while (!this.#stopped) {
+      let sent = 0;
       try {
-        await this.#feedRound();
+        sent = await this.#feedRound();
       } catch (error) {
         this.#options.log.warn({ err: error }, 'feeding round failed; trying again');
       }
       if (this.#stopped) break;
+      // A round that sent something may have left credit and due URLs: go on at once, after I/O.
+      if (sent > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, interval);
         this.#wake = () => {
@@ -315,38 +350,65 @@ export class FrontierWorker {
     }
   }
 
-  async #feedRound(): Promise<void> {
-    if (this.#shards.size === 0 || !this.#admin) return;
+  /** One round over the owned partitions; returns how many requests it sent. */
+  async #feedRound(): Promise<number> {
+    if (this.#shards.size === 0) return 0;
     const jobs = new Map(this.#options.jobs.all().map((job) => [job.id, job]));
-    const active = [...jobs.values()].filter((job) => job.state === 'active').map((job) => job.id);
-    const lags = new Map(
-      (await this.#admin.lag(this.#crawlersGroup, this.#topics.todo)).map((lag) => [lag.partition, lag.lag]),
-    );
+    const activeJobs = [...jobs.values()].filter((job) => job.state === 'active');
+    const active = activeJobs.map((job) => job.id);
+    const leaseMs = this.#options.leaseMs ?? 600_000;
+    const hostCap = maxInflightPerHost(activeJobs, leaseMs);
+    let sentTotal = 0;
     const now = Date.now();
-    const lowWater = this.#options.lowWaterMark ?? 64;
+    // Leases and gauges are looked at every so often, not on every round: rounds follow each
+    // other at once while there is credit and due URLs.
+    const housekeeping = now >= this.#housekeepingAt;
+    if (housekeeping) this.#housekeepingAt = now + Math.min(1_000, leaseMs / 10);
     for (const shard of this.#shards.values()) {
-      const expired = shard.expireLeases(jobs, now);
-      if (expired.resent > 0) this.#metrics.leasesExpired.inc({ outcome: 'resent' }, expired.resent);
-      if (expired.failed > 0) this.#metrics.leasesExpired.inc({ outcome: 'failed' }, expired.failed);
-      const lag = lags.get(shard.partition) ?? 0;
-      if (lag >= lowWater || active.length === 0) continue;
-      const entries = shard.store.leaseDue({
-        now,
-        limit: Math.min(this.#options.batchSize ?? 32, lowWater - lag),
-        perHost: this.#options.perHostPerBatch ?? 4,
-        leaseMs: this.#options.leaseMs ?? 600_000,
-        jobs: active,
+      if (housekeeping) {
+        const expired = shard.expireLeases(jobs, now);
+        if (expired.resent > 0) this.#metrics.leasesExpired.inc({ outcome: 'resent' }, expired.resent);
+        if (expired.failed > 0) this.#metrics.leasesExpired.inc({ outcome: 'failed' }, expired.failed);
+      }
+      const window = this.#windows.get(shard.partition);
+      if (!window || active.length === 0) continue;
+      const credit = window.credit(now, shard.store.counts().inflight);
+      if (housekeeping) this.#metrics.window.set({ partition: String(shard.partition) }, window.size);
+      if (credit === 0) continue;
+      const leased = shard.lease(
+        {
+          now,
+          limit: credit,
+          perHost: this.#options.perHostPerBatch ?? 4,
+          leaseMs,
+          jobs: active,
+          maxInflightPerHost: hostCap,
+        },
+        (job) => jobs.get(job)?.settings.politeness.respectRobots ?? true,
+      );
+      if (leased.dropped > 0) this.#metrics.decisions.inc({ outcome: 'robots' }, leased.dropped);
+      const entries = leased.send;
+      if (entries.length === 0) {
+        // Credit taken by URLs robots.txt refused counts as filled: there may be more due.
+        window.sent(0, leased.dropped > 0);
+        if (leased.dropped > 0) sentTotal += leased.dropped;
+        continue;
+      }
+      const records: OutgoingRecord[] = entries.map((entry) => {
+        const request = fetchRequestOf(entry);
+        return {
+          topic: this.#topics.todo,
+          key: entry.hostKey,
+          partition: shard.partition,
+          value: encodeMessage(request),
+          decoded: request,
+        };
       });
-      if (entries.length === 0) continue;
-      const records: OutgoingRecord[] = entries.map((entry) => ({
-        topic: this.#topics.todo,
-        key: entry.hostKey,
-        partition: shard.partition,
-        value: encodeMessage(fetchRequestOf(entry)),
-      }));
       try {
         await this.#producer.send(records);
         this.#metrics.sent.inc(records.length);
+        window.sent(records.length, records.length === credit);
+        sentTotal += records.length;
       } catch (error) {
         // Not sent: back to the queue now rather than waiting for the leases to run out.
         shard.store.transaction(() => {
@@ -358,15 +420,18 @@ export class FrontierWorker {
         );
       }
     }
-    for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
-    const reasons = this.reasonCounts();
-    // Reset and set in one synchronous step: a scrape sees the old values or the new, and a
-    // reason whose count fell to zero leaves no stale sample.
-    this.#metrics.endedNow.reset();
-    for (const state of ['failed', 'dropped'] as const) {
-      for (const [reason, count] of Object.entries(reasons[state])) {
-        this.#metrics.endedNow.set({ state, reason }, count);
+    if (housekeeping) {
+      for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
+      const reasons = this.reasonCounts();
+      // Reset and set in one synchronous step: a scrape sees the old values or the new, and a
+      // reason whose count fell to zero leaves no stale sample.
+      this.#metrics.endedNow.reset();
+      for (const state of ['failed', 'dropped'] as const) {
+        for (const [reason, count] of Object.entries(reasons[state])) {
+          this.#metrics.endedNow.set({ state, reason }, count);
+        }
       }
     }
+    return sentTotal;
   }
 }

@@ -1,5 +1,3 @@
 export * from './config.ts';
 export * from './frontier-worker.ts';
 export * from './progress-reporter.ts';
-export * from './retry-policy.ts';
-export * from './shard.ts';

@@ -73,7 +73,7 @@ async function scheduleLag(): Promise<number> {
 }
 
 describe('FrontierWorker flow control', () => {
-  it("keeps each todo partition's lag within the low-water mark, resuming as the crawlers commit", async () => {
+  it('keeps the requests out on a partition within its window, and feeds more as they are reported', async () => {
     await setUp();
     const hosts = hostsOn(0, 5);
     const urls = hosts.flatMap((host) => urlsOf(host, 8));
@@ -81,38 +81,46 @@ describe('FrontierWorker flow control', () => {
       hosts[0]!,
       urls.map((url) => schedule(url)),
     );
-    const lowWaterMark = 10;
-    const batchSize = 4;
-    await startWorker({ lowWaterMark, batchSize, perHostPerBatch: 2 });
+    const window = 10;
+    const worker = await startWorker({
+      feed: { initialWindow: window, minWindow: window, maxWindow: window },
+      perHostPerBatch: 2,
+    });
 
-    let maxLag = 0;
+    // Requests received minus those reported done: read in this order it never undercounts.
+    let maxOut = 0;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        maxLag = Math.max(maxLag, await cluster.todoLag(0));
+        const received = crawler.on(0).length;
+        maxOut = Math.max(maxOut, received - worker.counts('job-1').done);
         await sleep(5);
       }
     })();
 
-    // Nobody commits: feeding stops once the lag reaches the low-water mark.
-    await waitUntil('the first requests', () => crawler.on(0).length >= lowWaterMark);
+    // Nobody reports: feeding stops once the window is out, whatever the crawler commits.
+    await waitUntil('the first requests', () => crawler.on(0).length >= window);
+    await crawler.commit(0, window);
     await sleep(300);
-    expect(crawler.on(0)).toHaveLength(lowWaterMark);
-    expect(await cluster.todoLag(0)).toBe(lowWaterMark);
+    expect(crawler.on(0)).toHaveLength(window);
 
-    // A slow crawler: three records committed at a time.
-    let committed = 0;
-    while (committed < urls.length) {
-      await waitUntil('feeding to go on', () => crawler.on(0).length > committed);
-      committed = Math.min(crawler.on(0).length, committed + 3);
-      await crawler.commit(0, committed);
-      await sleep(25);
+    // A slow crawler: three reports at a time.
+    let reported = 0;
+    while (reported < urls.length) {
+      await waitUntil('feeding to go on', () => crawler.on(0).length > reported);
+      const next = crawler.on(0).slice(reported, reported + 3);
+      await cluster.sendDecisions(
+        hosts[0]!,
+        next.map((received) => doneFor(received)),
+      );
+      reported += next.length;
+      await waitUntil('the reports recorded', () => worker.counts('job-1').done >= reported);
     }
     sampling = false;
     await sampler;
 
-    expect(maxLag).toBeGreaterThan(0);
-    expect(maxLag).toBeLessThanOrEqual(lowWaterMark + batchSize);
+    expect(maxOut).toBeGreaterThan(0);
+    expect(maxOut).toBeLessThanOrEqual(window);
     const requested = crawler.on(0).map(({ request }) => request.url);
     expect(requested.sort()).toEqual([...urls].sort());
     expect(crawler.received.every(({ record }) => record.partition === 0)).toBe(true);
@@ -132,7 +140,7 @@ describe('FrontierWorker flow control', () => {
       all.push(...decisions.map((decision) => decision.url));
       await cluster.sendDecisions(big!, decisions);
     }
-    await startWorker({ lowWaterMark: 6, batchSize: 6, perHostPerBatch: 2 });
+    await startWorker({ feed: { initialWindow: 6, minWindow: 6, maxWindow: 6 }, perHostPerBatch: 2 });
 
     for (let partition = 0; partition < PARTITIONS; partition += 1) {
       await waitUntil(`the first batch of partition ${partition}`, () => crawler.on(partition).length >= 6);
@@ -149,10 +157,14 @@ describe('FrontierWorker flow control', () => {
       expect([...perHost.values()]).toEqual([2, 2, 2]);
     }
 
-    // Then the rest, as the crawlers keep up.
+    // Then the rest, as the crawlers report what they were sent.
+    let reported = 0;
     await waitUntil('every URL requested', async () => {
-      for (let partition = 0; partition < PARTITIONS; partition += 1) {
-        await crawler.commit(partition, crawler.on(partition).length);
+      const received = crawler.received.slice(reported);
+      reported += received.length;
+      for (const one of received) {
+        const key = hostKey(one.request.url, 'hostname');
+        await cluster.sendDecisions(key, [doneFor(one)]);
       }
       return crawler.received.length >= all.length;
     });
@@ -185,7 +197,9 @@ describe('FrontierWorker flow control', () => {
 
 describe('FrontierWorker leases', () => {
   it('sends a request again, as the next attempt, when it is not reported within its lease', async () => {
-    await setUp();
+    // No delay between requests: with the default 1 s the host could take only one request per
+    // 300 ms lease, and the frontier would (rightly) send the second URL only after the first.
+    await setUp([makeJob({ settings: { politeness: { delayMs: 0 } } })]);
     const [host] = hostsOn(2, 1);
     const [reported, lost] = urlsOf(host!, 2);
     await cluster.sendDecisions(host!, [schedule(reported!), schedule(lost!)]);
@@ -226,7 +240,7 @@ describe('FrontierWorker restart', () => {
       host!,
       urls.map((url) => schedule(url)),
     );
-    const options = { lowWaterMark: 3, batchSize: 3, perHostPerBatch: 3 };
+    const options = { feed: { initialWindow: 3, minWindow: 3, maxWindow: 3 }, perHostPerBatch: 3 };
     const first = await startWorker(options);
     await waitUntil('the first batch', () => crawler.received.length === 3);
     await cluster.sendDecisions(

@@ -99,6 +99,8 @@ export class Planner {
 
   fetched(page: PageFetched): void {
     const { job } = this.#context;
+    // First, so that the page's own links to its host are judged by the rules already.
+    if (page.robots) this.#add(page.robots.url, { op: 'robots', ...page.robots });
     this.#add(page.url, {
       op: 'done',
       url: page.url,

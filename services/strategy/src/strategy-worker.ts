@@ -6,6 +6,7 @@ import {
   groupId,
   type Job,
   type Message,
+  type ScheduleBatch,
   type TopicNames,
   topicNames,
 } from '@kraul/protocol';
@@ -117,6 +118,9 @@ export class StrategyWorker {
 
   async #handle(deliveries: Delivery[], consumer: TopicConsumer): Promise<void> {
     const records: OutgoingRecord[] = [];
+    // The decisions of the whole poll, per job and destination partition: one schedule record
+    // per destination partition per poll, not per event.
+    const merged = new Map<string, { job: string; key: string; partition: number; decisions: Decision[] }>();
     for (const { message, record } of deliveries) {
       this.#metrics.events.inc({ type: message.type });
       const plan = await this.#plan(message);
@@ -148,9 +152,10 @@ export class StrategyWorker {
       }
       for (const { key, partition, decisions } of planner.plans()) {
         for (const decision of decisions) this.#metrics.decisions.inc({ op: decision.op });
-        for (const value of this.#encodeBatches(plan.job.id, decisions)) {
-          records.push({ topic: this.#topics.schedule, key, partition, value });
-        }
+        const slot = `${plan.job.id}\u0000${partition}`;
+        const group = merged.get(slot);
+        if (group) group.decisions.push(...decisions);
+        else merged.set(slot, { job: plan.job.id, key, partition, decisions: [...decisions] });
       }
       const { stats } = planner;
       this.#metrics.links.inc({ outcome: 'scheduled' }, stats.scheduled);
@@ -161,6 +166,11 @@ export class StrategyWorker {
       this.#metrics.links.inc({ outcome: 'recent' }, stats.recent);
       this.#metrics.links.inc({ outcome: 'nofollow' }, stats.nofollow);
       this.#metrics.links.inc({ outcome: 'rejected_by_strategy' }, stats.rejectedByStrategy);
+    }
+    for (const { job, key, partition, decisions } of merged.values()) {
+      for (const [value, batch] of this.#encodeBatches(job, decisions)) {
+        records.push({ topic: this.#topics.schedule, key, partition, value, decoded: batch });
+      }
     }
     // Offsets advance only after the frontier's records are acknowledged.
     if (records.length > 0) {
@@ -174,10 +184,11 @@ export class StrategyWorker {
    * One schedule.batch value for the decisions, or several when one would exceed the
    * record size limit (halved until each fits).
    */
-  #encodeBatches(job: string, decisions: Decision[]): Uint8Array[] {
-    const value = encodeMessage({ type: 'schedule.batch', job, decisions });
+  #encodeBatches(job: string, decisions: Decision[]): [Uint8Array, ScheduleBatch][] {
+    const batch: ScheduleBatch = { type: 'schedule.batch', job, decisions };
+    const value = encodeMessage(batch);
     if (value.byteLength <= (this.#options.maxRecordBytes ?? 512 * 1024) || decisions.length === 1)
-      return [value];
+      return [[value, batch]];
     const half = Math.ceil(decisions.length / 2);
     return [
       ...this.#encodeBatches(job, decisions.slice(0, half)),

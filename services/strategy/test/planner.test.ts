@@ -19,8 +19,13 @@ function plannerFor(job: Job, options: { recent?: RecentUrls; strategy?: CrawlSt
 
 const partitionOf = (url: string): number => partitionForKey(hostKey(url, 'hostname'), PARTITIONS);
 
-function decisionsOf(plans: PartitionPlan[], op: Decision['op']): Decision[] {
-  return plans.flatMap((plan) => plan.decisions.filter((decision) => decision.op === op));
+function decisionsOf<Op extends Decision['op']>(
+  plans: PartitionPlan[],
+  op: Op,
+): Extract<Decision, { op: Op }>[] {
+  return plans.flatMap((plan) =>
+    plan.decisions.filter((decision): decision is Extract<Decision, { op: Op }> => decision.op === op),
+  );
 }
 
 function scheduledUrls(plans: PartitionPlan[]): string[] {
@@ -196,6 +201,22 @@ describe('Planner.fetched', () => {
     );
     expect(scheduledUrls(planner.plans())).toEqual(['https://b.test/keep']);
     expect(planner.stats.rejectedByStrategy).toBe(1);
+  });
+
+  it("forwards a host's reported robots.txt to its partition ahead of the page's links", () => {
+    const planner = plannerFor(makeJob());
+    const robots = {
+      url: 'https://a.test/robots.txt',
+      token: 'kraul',
+      text: 'User-agent: *\nDisallow: /x/\n',
+      expiresAt: 9,
+    };
+    planner.fetched(
+      pageFetched('https://a.test/', { links: links('https://a.test/x/1', 'https://a.test/y'), robots }),
+    );
+    const plan = planner.plans().find((one) => one.partition === partitionOf('https://a.test/'))!;
+    expect(plan.decisions[0]).toEqual({ op: 'robots', ...robots });
+    expect(plan.decisions.slice(1).map((decision) => decision.op)).toEqual(['done', 'schedule', 'schedule']);
   });
 
   it('records the final URL of a redirect as done, in its own partition', () => {

@@ -172,6 +172,27 @@ describe('StrategyWorker on the memory bus', () => {
     ]);
   });
 
+  it('sends the decisions of one poll of events in one record per destination partition', async () => {
+    const schedule = await collect<ScheduleBatch>(topics.schedule, 'schedule');
+    // Three pages of hosts on partition 1 (b.test, c.test) in one send: one poll of the worker.
+    const pages = ['https://b.test/1', 'https://c.test/1', 'https://b.test/2'];
+    await producer.send(
+      pages.map((url) => ({
+        topic: topics.events,
+        key: new URL(url).hostname,
+        value: encodeMessage(pageFetched(url, { links: [{ url: `${url}/next` }] })),
+      })),
+    );
+    await startWorker();
+    await eventsHandled();
+    expect(schedule).toHaveLength(1);
+    const decisions = decisionsIn(schedule);
+    expect(decisions.filter((decision) => decision.op === 'done').map((decision) => decision.url)).toEqual(
+      pages,
+    );
+    expect(decisions.filter((decision) => decision.op === 'schedule')).toHaveLength(3);
+  });
+
   it('schedules seeds and reports failures', async () => {
     const schedule = await collect<ScheduleBatch>(topics.schedule, 'schedule');
     await startWorker();

@@ -46,6 +46,7 @@ export class KafkaProducer implements Producer {
       retries: options.idempotent ? Math.max(options.retries, 2) : options.retries,
       acks: ProduceAcks.ALL,
       idempotent: options.idempotent,
+      compression: options.compression,
     });
   }
 

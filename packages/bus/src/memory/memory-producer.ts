@@ -11,6 +11,7 @@ interface Placement {
   key: string | null;
   value: Uint8Array;
   headers: Record<string, string>;
+  decoded: unknown;
 }
 
 interface PendingSend {
@@ -72,6 +73,7 @@ export class MemoryProducer implements Producer {
       key: record.key,
       value: new Uint8Array(record.value),
       headers: { ...record.headers },
+      decoded: record.decoded,
     };
   }
 
@@ -141,12 +143,14 @@ export class MemoryProducer implements Producer {
         continue;
       }
       const timestamp = Date.now();
-      const metadata = send.placement.map(({ topic, partition, key, value, headers }): RecordMetadata => {
-        const log = topic.logs[partition]!;
-        touched.add(log);
-        const offset = log.append({ key, value, headers, timestamp });
-        return { topic: topic.name, partition, offset };
-      });
+      const metadata = send.placement.map(
+        ({ topic, partition, key, value, headers, decoded }): RecordMetadata => {
+          const log = topic.logs[partition]!;
+          touched.add(log);
+          const offset = log.append({ key, value, headers, timestamp, decoded });
+          return { topic: topic.name, partition, offset };
+        },
+      );
       send.resolve(metadata);
     }
     for (const log of touched) log.notifyAppended();

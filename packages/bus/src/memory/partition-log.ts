@@ -6,6 +6,8 @@ export interface StoredRecord {
   value: Uint8Array;
   headers: Record<string, string>;
   timestamp: number;
+  /** The producer's decoded value, when it gave one (`OutgoingRecord.decoded`). */
+  decoded?: unknown;
 }
 
 /**
@@ -77,6 +79,7 @@ export class PartitionLog {
           // A copy per delivery: one group's handler editing headers must not change what another group sees.
           headers: { ...stored.headers },
           timestamp: stored.timestamp,
+          ...(stored.decoded === undefined ? {} : { decoded: stored.decoded }),
         });
       }
     }

@@ -64,6 +64,12 @@ export const kafkaConnectionSchema = z.object({
     .default(['127.0.0.1:9092'])
     .describe('Bootstrap brokers, host:port, comma-separated'),
   clientId: z.string().min(1).default('kraul').describe('Client id the brokers see in their logs and quotas'),
+  compression: z
+    .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+    .default('snappy')
+    .describe(
+      'How producers compress record batches (snappy: cheapest per page; zstd, gzip: smaller, more CPU)',
+    ),
   topicPrefix: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-" only')

@@ -51,6 +51,22 @@ const fetchedIdentity = {
   meta: meta.optional(),
 };
 
+/**
+ * A host's robots.txt as the crawler obeys it, reported once per fetch of the file so that
+ * whoever schedules can drop disallowed links before they cost a fetch request. Only a file
+ * that was fetched, and small enough to be reported whole, is reported.
+ */
+export const robotsReport = z.object({
+  /** The robots.txt URL (scheme, host and port of the origin it governs). */
+  url,
+  /** The product token the crawler matches the file's groups against. */
+  token: z.string().min(1).max(128),
+  text: z.string().max(65_536),
+  /** When the crawler fetches the file again; the rules are not applied after this. */
+  expiresAt: epochMs,
+});
+export type RobotsReport = z.infer<typeof robotsReport>;
+
 /** crawler → strategy: one record per fetched page, all its links inside. */
 export const pageFetched = z.object({
   type: z.literal('page.fetched'),
@@ -72,6 +88,8 @@ export const pageFetched = z.object({
   links: z.array(pageLink).max(50_000),
   /** Sitemap URLs named by the host's robots.txt, reported with the first page of a host. */
   sitemaps: z.array(url).max(1_000).optional(),
+  /** The host's robots.txt, reported with the first page after the crawler fetched it. */
+  robots: robotsReport.optional(),
 });
 export type PageFetched = z.infer<typeof pageFetched>;
 

@@ -60,17 +60,29 @@ export const dropDecision = z.object({
   depth: depth.optional(),
 });
 
+/** The rules of a host's robots.txt: the frontier drops the host's disallowed URLs before leasing them. */
+export const robotsDecision = z.object({
+  op: z.literal('robots'),
+  /** The robots.txt URL. */
+  url,
+  token: z.string().min(1).max(128),
+  text: z.string().max(65_536),
+  expiresAt: epochMs,
+});
+
 export const decision = z.discriminatedUnion('op', [
   scheduleDecision,
   doneDecision,
   failedDecision,
   dropDecision,
+  robotsDecision,
 ]);
 export type Decision = z.infer<typeof decision>;
 export type ScheduleDecision = z.infer<typeof scheduleDecision>;
 export type DoneDecision = z.infer<typeof doneDecision>;
 export type FailedDecision = z.infer<typeof failedDecision>;
 export type DropDecision = z.infer<typeof dropDecision>;
+export type RobotsDecision = z.infer<typeof robotsDecision>;
 
 /**
  * strategy → frontier on the schedule topic. One record carries every decision of

@@ -87,8 +87,12 @@ const ROLES: Readonly<
     return new FrontierWorker({
       ...context,
       dataDir: config.dataDir,
-      lowWaterMark: config.lowWaterMark,
-      batchSize: config.batchSize,
+      feed: {
+        targetLatencyMs: config.feedTargetLatency,
+        minWindow: config.feedMinWindow,
+        maxWindow: config.feedMaxWindow,
+        initialWindow: Math.min(Math.max(64, config.feedMinWindow), config.feedMaxWindow),
+      },
       perHostPerBatch: config.perHostPerBatch,
       leaseMs: config.lease,
       feedIntervalMs: config.feedInterval,

@@ -1,0 +1,5 @@
+export * from './feed-window.ts';
+export * from './host-cap.ts';
+export * from './host-robots.ts';
+export * from './retry-policy.ts';
+export * from './shard.ts';

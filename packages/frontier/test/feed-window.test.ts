@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { FeedWindow, type FeedWindowOptions } from '../src/feed-window.ts';
+
+/**
+ * A simulated partition on a fake clock: a crawler that completes up to `ratePerMs` requests
+ * per ms of what it was sent, a pipeline delay before a request can complete, and a frontier
+ * that feeds every `roundMs` as much as the window allows (with `due` URLs on hand).
+ */
+class Partition {
+  now = 0;
+  outstanding = 0;
+  /** Send times of outstanding requests, oldest first. */
+  readonly #sentAt: number[] = [];
+  #carry = 0;
+  completed = 0;
+  maxOutstanding = 0;
+  readonly window: FeedWindow;
+
+  ratePerMs: number;
+  readonly pipelineMs: number;
+  due: number;
+
+  constructor(
+    options: FeedWindowOptions,
+    ratePerMs: number,
+    pipelineMs = 20,
+    due = Number.POSITIVE_INFINITY,
+  ) {
+    this.window = new FeedWindow(0, options);
+    this.ratePerMs = ratePerMs;
+    this.pipelineMs = pipelineMs;
+    this.due = due;
+  }
+
+  /** Runs `ms` of feed rounds of `roundMs` each. */
+  run(ms: number, roundMs = 10): void {
+    const end = this.now + ms;
+    while (this.now < end) {
+      this.now += roundMs;
+      this.#complete(roundMs);
+      const credit = this.window.credit(this.now, this.outstanding);
+      const count = Math.min(credit, this.due);
+      for (let n = 0; n < count; n++) this.#sentAt.push(this.now);
+      this.outstanding += count;
+      this.due -= count;
+      this.window.sent(count, count > 0 && count === credit);
+      this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
+    }
+  }
+
+  #complete(ms: number): void {
+    this.#carry += this.ratePerMs * ms;
+    while (this.#carry >= 1 && this.#sentAt.length > 0 && this.#sentAt[0]! + this.pipelineMs <= this.now) {
+      this.#sentAt.shift();
+      this.outstanding -= 1;
+      this.completed += 1;
+      this.#carry -= 1;
+    }
+    // A crawler with nothing to do does not bank its idle time.
+    if (this.#sentAt.length === 0) this.#carry = Math.min(this.#carry, 1);
+  }
+}
+
+describe('FeedWindow', () => {
+  it('starts at the initial window and gives no credit beyond it', () => {
+    const window = new FeedWindow(0, { initialWindow: 64, minWindow: 8 });
+    expect(window.size).toBe(64);
+    expect(window.credit(0, 0)).toBe(64);
+    window.sent(64, true);
+    expect(window.credit(5, 64)).toBe(0);
+    expect(window.credit(6, 60)).toBe(4);
+  });
+
+  it('grows to rate × target latency for a fast crawler, so the crawler never idles', () => {
+    // 2 requests per ms (2,000/s), target 500 ms: about 1,000 requests in the window.
+    const partition = new Partition({ initialWindow: 16, minWindow: 8, targetLatencyMs: 500 }, 2);
+    partition.run(10_000);
+    expect(partition.window.size).toBeGreaterThanOrEqual(800);
+    expect(partition.window.size).toBeLessThanOrEqual(1_300);
+    expect(partition.window.ratePerSecond).toBeGreaterThan(1_800);
+    // Over the last second the crawler completed at its full rate.
+    const before = partition.completed;
+    partition.run(1_000);
+    expect(partition.completed - before).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('shrinks for a slow crawler, which then holds about target latency of its own work', () => {
+    const partition = new Partition({ initialWindow: 2_000, minWindow: 8, targetLatencyMs: 500 }, 2);
+    partition.run(5_000);
+    expect(partition.window.size).toBeGreaterThan(800);
+    // The crawler slows down to 20 requests per second.
+    partition.ratePerMs = 0.02;
+    partition.run(10_000);
+    expect(partition.window.size).toBeLessThanOrEqual(20);
+    // What was sent before cannot be called back; once it is worked off, no more than the window is out.
+    partition.run(60_000);
+    expect(partition.outstanding).toBeLessThanOrEqual(partition.window.size);
+    expect(partition.outstanding).toBeGreaterThan(0);
+  });
+
+  it('falls to the minimum for a crawler that stops, and the outstanding work never exceeds the window', () => {
+    const partition = new Partition({ initialWindow: 100, minWindow: 10, targetLatencyMs: 1_000 }, 1);
+    partition.run(3_000);
+    partition.ratePerMs = 0;
+    partition.run(5_000);
+    expect(partition.window.size).toBe(10);
+    expect(partition.window.credit(partition.now, partition.outstanding)).toBe(0);
+  });
+
+  it('keeps an unfilled window: a trickle of due URLs says nothing about the crawler', () => {
+    const partition = new Partition({ initialWindow: 64, minWindow: 8, targetLatencyMs: 500 }, 2, 20, 0);
+    for (let second = 0; second < 5; second++) {
+      partition.due += 5;
+      partition.run(1_000);
+    }
+    expect(partition.window.size).toBe(64);
+    expect(partition.completed).toBe(25);
+  });
+
+  it('never exceeds the maximum window nor half a lease of completions', () => {
+    const capped = new Partition(
+      { initialWindow: 64, minWindow: 8, maxWindow: 300, targetLatencyMs: 5_000 },
+      2,
+    );
+    capped.run(10_000);
+    expect(capped.window.size).toBe(300);
+    expect(capped.maxOutstanding).toBeLessThanOrEqual(300);
+
+    // 0.1 requests per ms and a lease of 2 s: at most 100 requests out.
+    const leased = new Partition(
+      { initialWindow: 64, minWindow: 8, targetLatencyMs: 60_000, leaseMs: 2_000 },
+      0.1,
+    );
+    leased.run(20_000);
+    expect(leased.window.size).toBeLessThanOrEqual(100);
+  });
+
+  it('holds the minimum window when the pipeline alone takes longer than the target latency', () => {
+    // rate × target stays below the window however long it runs: the floor keeps the feed going.
+    const partition = new Partition({ initialWindow: 8, minWindow: 8, targetLatencyMs: 100 }, 5, 200);
+    partition.run(200);
+    expect(partition.window.size).toBe(8);
+    partition.run(10_000);
+    expect(partition.window.size).toBe(8);
+    expect(partition.completed).toBeGreaterThan(300);
+  });
+
+  it('refuses a minimum above the maximum', () => {
+    expect(() => new FeedWindow(0, { minWindow: 10, maxWindow: 5 })).toThrow(RangeError);
+  });
+});
