@@ -81,7 +81,6 @@ export interface FrontierWorkerOptions {
 export class FrontierWorker {
   readonly #options: FrontierWorkerOptions;
   readonly #topics: TopicNames;
-  readonly #crawlersGroup: string;
   readonly #producer: Producer;
   readonly #consumer: TopicConsumer<ScheduleBatch>;
   readonly #shards = new Map<number, FrontierShard>();
@@ -107,7 +106,6 @@ export class FrontierWorker {
     });
     const prefix = options.prefix ?? 'kraul';
     this.#topics = topicNames(prefix);
-    this.#crawlersGroup = groupId(prefix, 'crawlers');
     // Bad window bounds are named now, not when the first partition is assigned.
     new FeedWindow(0, { ...options.feed, leaseMs: options.leaseMs ?? 600_000 });
     this.#producer = options.bus.producer({ clientId: 'kraul-frontier' });
