@@ -14,8 +14,10 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/bus/package.json packages/bus/
 COPY packages/config/package.json packages/config/
+COPY packages/crawl/package.json packages/crawl/
 COPY packages/extract/package.json packages/extract/
 COPY packages/fetch/package.json packages/fetch/
+COPY packages/frontier/package.json packages/frontier/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/store/package.json packages/store/
