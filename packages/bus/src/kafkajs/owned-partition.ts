@@ -1,0 +1,46 @@
+import type { TopicPartition } from '../types.ts';
+
+export function partitionKey(tp: TopicPartition): string {
+  return `${tp.topic}:${tp.partition}`;
+}
+
+/** A partition this member owns: whether it may deliver, and the batch in hand. */
+export class OwnedPartition implements TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string;
+  paused = false;
+  /** onAssigned has settled: batches may be delivered. */
+  ready = false;
+  /** Being given up: no batch starts any more. */
+  revoking = false;
+  #inHand: Promise<void> | undefined;
+
+  constructor(tp: TopicPartition) {
+    this.topic = tp.topic;
+    this.partition = tp.partition;
+    this.key = partitionKey(tp);
+  }
+
+  /** A batch may start now. */
+  deliverable(): boolean {
+    return this.ready && !this.revoking && !this.paused;
+  }
+
+  /** Runs one delivery, remembered so a revocation can wait for it. */
+  async deliver(work: () => Promise<void>): Promise<void> {
+    const running = work();
+    this.#inHand = running;
+    try {
+      await running;
+    } finally {
+      if (this.#inHand === running) this.#inHand = undefined;
+    }
+  }
+
+  /** Stops deliveries and waits for the one in hand. */
+  async revoke(): Promise<void> {
+    this.revoking = true;
+    await this.#inHand?.catch(() => {});
+  }
+}
