@@ -79,6 +79,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     }
     this.#state = 'joining';
     this.#handlers = handlers;
+    const joinDeadline = Date.now() + this.#bus.requestTimeoutMs;
     const { sessionTimeoutMs, heartbeatIntervalMs, maxWaitMs } = this.#options;
     const client = this.#kafka.consumer({
       groupId: this.groupId,
@@ -90,9 +91,11 @@ export class KafkajsGroupConsumer implements GroupConsumer {
       retry: {
         retries: this.#bus.retries,
         initialRetryTime: this.#bus.retryDelayMs,
-        // After a failure kafkajs gave up on, a running member starts over; one that is still
-        // joining fails its start instead.
-        restartOnFailure: async () => this.#state === 'member',
+        // kafkajs gives up a join at the first retriable refusal (a coordinator still loading
+        // its groups, as on a cluster that just started) and asks whether to start over: a
+        // running member always does, one still joining until its join deadline.
+        restartOnFailure: async () =>
+          this.#state === 'member' || (this.#state === 'joining' && Date.now() < joinDeadline),
       },
     });
     this.#client = client;
@@ -255,7 +258,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
 
   #onCrash(error: Error, restart: boolean): void {
     if (this.#state === 'joining') {
-      this.#crashed?.(error);
+      if (!restart) this.#crashed?.(error);
       return;
     }
     if (this.#state !== 'member' || restart) return;
