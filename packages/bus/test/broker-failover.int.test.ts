@@ -29,6 +29,8 @@ interface FailoverFigures {
   /** Records of failed batches that reached the topic all the same. */
   failedButWritten: number;
   killedNode: number;
+  /** How the failed batches failed: error message → batches. */
+  failures: Map<string, number>;
 }
 
 /** The leader node of every partition of a topic. */
@@ -72,6 +74,7 @@ async function runFailover(
     const producer = producerBus.producer();
     const acknowledged = new Set<number>();
     const failed = new Set<number>();
+    const failures = new Map<string, number>();
     const batches = RECORDS / BATCH;
     let batchesAcknowledged = 0;
     let killedNode = -1;
@@ -98,6 +101,7 @@ async function runFailover(
       } catch (error) {
         if (!(error instanceof ProduceError)) throw error;
         for (const id of ids) failed.add(id);
+        failures.set(error.message, (failures.get(error.message) ?? 0) + 1);
       }
     }
     await kill;
@@ -125,6 +129,7 @@ async function runFailover(
       writtenTwice: [...seen.values()].filter((count) => count > 1).length,
       failedButWritten: [...failed].filter((id) => seen.has(id)).length,
       killedNode,
+      failures,
     };
   } finally {
     await producerBus.close().catch(() => {});
@@ -137,7 +142,10 @@ function report(figures: FailoverFigures): void {
     `[broker failover: ${figures.client}] node ${figures.killedNode} (leader of partition 0) SIGKILLed after a third;` +
       ` batches acknowledged ${figures.batchesAcknowledged}/${figures.batches},` +
       ` acknowledged records ${figures.acknowledged}, acknowledged but missing ${figures.missing},` +
-      ` written twice ${figures.writtenTwice}, of failed batches written anyway ${figures.failedButWritten}`,
+      ` written twice ${figures.writtenTwice}, of failed batches written anyway ${figures.failedButWritten}` +
+      [...figures.failures]
+        .map(([message, batches]) => `; ${batches} batch(es) failed with: ${message}`)
+        .join(''),
   );
 }
 

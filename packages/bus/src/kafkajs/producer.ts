@@ -172,10 +172,14 @@ function recordMetadata(
     const key = `${record.topic}:${message.partition}`;
     const base = baseOffsets.get(key);
     if (base === undefined) {
-      throw new ProduceError(`the broker did not report where partition ${key} was written`, records, {
-        topic: record.topic,
-        partition: message.partition,
-      });
+      // kafkajs can resolve a send whose answer lacks a partition (seen when that partition's
+      // leader died mid-request; its issue 1303): those records may never have been written.
+      // Taken as acknowledged, they would be lost without a word; reported, the caller sends them again.
+      throw new ProduceError(
+        `kafkajs reported the batch written, but no broker acknowledged partition ${key}: its records may be missing; send the batch again`,
+        records,
+        { topic: record.topic, partition: message.partition, reason: 'unacknowledged_partition' },
+      );
     }
     const position = positions.get(key) ?? 0;
     positions.set(key, position + 1);
