@@ -1,11 +1,16 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 import { BusError } from '../errors.ts';
 import type { ResolvedKafkaBusOptions } from '../kafka/options.ts';
 import type { BusAdmin, PartitionLag, TopicDescription, TopicSpec } from '../types.ts';
 import { describeClientError } from './errors.ts';
-import { TopicLookup } from './topic-lookup.ts';
+import { TopicLookup, type TopicShape } from './topic-lookup.ts';
 
 const pollIntervalMs = 100;
+/**
+ * `ConfigResourceTypes.TOPIC`: kafkajs is a CommonJS module whose enums Node cannot import by
+ * name (its exports are not statically detectable), so the protocol's value is written here.
+ */
+const topicResource = 2 as ConfigResourceTypes;
 
 export class KafkajsAdmin implements BusAdmin {
   readonly #client: Admin;
@@ -60,7 +65,7 @@ export class KafkajsAdmin implements BusAdmin {
 
   async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
     if (names.length === 0) return [];
-    let counts: Map<string, number>;
+    let shapes: Map<string, TopicShape>;
     try {
       const missing = await this.#lookup.missing(names);
       if (missing.length > 0) {
@@ -68,7 +73,7 @@ export class KafkajsAdmin implements BusAdmin {
           topics: names,
         });
       }
-      counts = await this.#lookup.partitionCounts(names);
+      shapes = await this.#lookup.describe(names);
     } catch (error) {
       if (error instanceof BusError) throw error;
       throw new BusError(
@@ -78,7 +83,51 @@ export class KafkajsAdmin implements BusAdmin {
         error,
       );
     }
-    return names.map((name) => ({ name, partitions: counts.get(name) ?? 0 }));
+    return names.map((name) => {
+      const shape = shapes.get(name);
+      return shape === undefined ? { name, partitions: 0 } : { name, ...shape };
+    });
+  }
+
+  async brokerCount(): Promise<number> {
+    try {
+      await this.#lookup.connect();
+      return (await this.#client.describeCluster()).brokers.length;
+    } catch (error) {
+      throw new BusError(
+        'bus.metadata_failed',
+        `could not read the cluster's brokers: ${describeClientError(error)}`,
+        {},
+        error,
+      );
+    }
+  }
+
+  async topicConfigs(names: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    if (names.length === 0) return new Map();
+    try {
+      await this.#lookup.connect();
+      const described = await this.#client.describeConfigs({
+        includeSynonyms: false,
+        resources: names.map((name) => ({ type: topicResource, name })),
+      });
+      const configs = new Map<string, Record<string, string>>();
+      for (const resource of described.resources) {
+        const values: Record<string, string> = {};
+        for (const entry of resource.configEntries) {
+          if (typeof entry.configValue === 'string') values[entry.configName] = entry.configValue;
+        }
+        configs.set(resource.resourceName, values);
+      }
+      return configs;
+    } catch (error) {
+      throw new BusError(
+        'bus.describe_configs_failed',
+        `could not read the configs of ${names.join(', ')}: ${describeClientError(error)}`,
+        { topics: names },
+        error,
+      );
+    }
   }
 
   async deleteTopics(names: readonly string[]): Promise<void> {

@@ -5,7 +5,16 @@ import {
   type ResolvedKafkaBusOptions,
   resolveKafkaBusOptions,
 } from '../kafka/options.ts';
-import type { Bus, BusAdmin, ConsumerOptions, GroupConsumer, Producer } from '../types.ts';
+import { KafkaTopicReader } from '../kafka/topic-reader.ts';
+import type {
+  Bus,
+  BusAdmin,
+  ConsumerOptions,
+  GroupConsumer,
+  Producer,
+  ReaderOptions,
+  TopicReader,
+} from '../types.ts';
 import { KafkajsAdmin } from './admin.ts';
 import { createKafkajsClient } from './client.ts';
 import { KafkajsGroupConsumer } from './consumer.ts';
@@ -23,6 +32,7 @@ export class KafkajsBus implements Bus {
   readonly #producers = new Set<KafkajsProducer>();
   readonly #consumers = new Set<KafkajsGroupConsumer>();
   readonly #admins = new Set<KafkajsAdmin>();
+  readonly #readers = new Set<KafkaTopicReader>();
   #closing: Promise<void> | undefined;
 
   constructor(options: KafkaBusOptions) {
@@ -57,6 +67,18 @@ export class KafkajsBus implements Bus {
     return consumer;
   }
 
+  /**
+   * kafkajs has no consumer outside a group (every kafkajs consumer joins one, and leaves it
+   * on the broker): a whole-topic reader comes from the default client, @platformatic/kafka,
+   * with the same connection settings, so reading the jobs topic leaves no group behind.
+   */
+  reader(options: ReaderOptions): TopicReader {
+    this.#assertOpen();
+    const reader = new KafkaTopicReader(this.#options, options, (closed) => this.#readers.delete(closed));
+    this.#readers.add(reader);
+    return reader;
+  }
+
   admin(): BusAdmin {
     this.#assertOpen();
     const admin = new KafkajsAdmin(this.#kafka, this.#options, (closed) => this.#admins.delete(closed));
@@ -76,6 +98,7 @@ export class KafkajsBus implements Bus {
 
   async #closeAll(): Promise<void> {
     await Promise.all([...this.#consumers].map((consumer) => consumer.close()));
+    await Promise.all([...this.#readers].map((reader) => reader.close()));
     await Promise.all([...this.#producers].map((producer) => producer.close()));
     await Promise.all([...this.#admins].map((admin) => admin.close()));
   }

@@ -4,6 +4,7 @@ import { BusError } from '../errors.ts';
 import type { ResolvedKafkaBusOptions } from '../kafka/options.ts';
 import type {
   CommitOffset,
+  CommittedOffset,
   ConsumerHandlers,
   ConsumerOptions,
   GroupConsumer,
@@ -29,16 +30,19 @@ const generationErrors = [
 const partitionsConsumedConcurrently = 32;
 
 /**
- * A consumer group member on kafkajs (classic, eager protocol). kafkajs runs the membership
- * and the fetches; this class splits its batches to `maxBatchRecords`, pauses per partition,
- * commits only what the caller commits, and calls `onAssigned` and `onRevoked`.
+ * A consumer group member on kafkajs. kafkajs runs the membership (classic protocol, eager
+ * rebalancing only: it knows neither cooperative-sticky nor KIP-848) and the fetches; this
+ * class splits its batches to `maxBatchRecords`, pauses per partition, commits only what the
+ * caller commits, and calls `onAssigned` and `onRevoked` incrementally, as the default bus does.
  *
- * kafkajs has no hook before it rejoins a group: `onRevoked` runs when it reports the
- * rebalance (or, at the latest, before the next assignment is handed out), while it rejoins.
- * What `onRevoked` commits may therefore be refused when the group has moved on meanwhile;
- * those records are then delivered again to the next owner (at-least-once holds). kafkajs
- * heartbeats only between batches: a handler that takes longer than the session timeout
- * costs this member its partitions.
+ * When kafkajs reports a rebalance, every owned partition is held (the batch in hand finishes,
+ * no other starts); once the new assignment is known, only the partitions that changed owner
+ * are revoked or assigned, and the ones this member keeps go on from where their deliveries
+ * stopped. kafkajs has no hook before it rejoins, so `onRevoked` runs after the group moved
+ * on: what it commits still counts (the coordinator takes commits of the new generation), but
+ * the next owner may already have read from the previous commit, so some records are
+ * delivered twice (at-least-once holds). kafkajs heartbeats only between batches: a handler
+ * that takes longer than the session timeout costs this member its partitions.
  */
 export class KafkajsGroupConsumer implements GroupConsumer {
   readonly groupId: string;
@@ -56,6 +60,8 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   #closing: Promise<void> | undefined;
   #joined: (() => void) | undefined;
   #crashed: ((error: unknown) => void) | undefined;
+  /** Reads committed offsets (kafkajs asks an admin client for them). */
+  #offsets: TopicLookup | undefined;
 
   constructor(
     kafka: Kafka,
@@ -105,7 +111,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     });
     client.on(client.events.GROUP_JOIN, ({ payload }) => this.#onGroupJoin(payload.memberAssignment));
     client.on(client.events.REBALANCING, () => {
-      void this.#enqueue(() => this.#revokeAll());
+      void this.#enqueue(() => this.#holdAll());
     });
     client.on(client.events.CRASH, ({ payload }) => this.#onCrash(payload.error, payload.restart));
     try {
@@ -179,7 +185,12 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     if (offsets.length === 0) return;
     try {
       await client.commitOffsets(
-        offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })),
+        offsets.map(({ topic, partition, offset, metadata }) => ({
+          topic,
+          partition,
+          offset: String(offset),
+          ...(metadata === undefined ? {} : { metadata }),
+        })),
       );
     } catch (error) {
       const context = {
@@ -192,6 +203,34 @@ export class KafkajsGroupConsumer implements GroupConsumer {
         'bus.commit_failed',
         `group ${this.groupId} could not commit: ${describeClientError(error)}`,
         { groupId: this.groupId, ...context },
+        error,
+      );
+    }
+  }
+
+  async committed(partitions: readonly TopicPartition[]): Promise<CommittedOffset[]> {
+    if (this.#state === 'new' || this.#state === 'closed') {
+      throw new BusError(
+        'bus.consumer_closed',
+        `a member of group ${this.groupId} that is not running cannot read commits`,
+        { groupId: this.groupId },
+      );
+    }
+    if (partitions.length === 0) return [];
+    try {
+      this.#offsets ??= new TopicLookup(this.#kafka.admin());
+      const topics = [...new Set(partitions.map((tp) => tp.topic))];
+      const fetched = await this.#offsets.committed(this.groupId, topics);
+      return partitions.map(({ topic, partition }) => {
+        const found = fetched.get(partitionKey({ topic, partition }));
+        const offset = found === undefined ? -1 : found.offset;
+        return { topic, partition, offset, metadata: offset < 0 ? null : (found?.metadata ?? null) };
+      });
+    } catch (error) {
+      throw new BusError(
+        'bus.committed_failed',
+        `group ${this.groupId} could not read its committed offsets: ${describeClientError(error)}`,
+        { groupId: this.groupId, partitions: partitions.map(partitionKey) },
         error,
       );
     }
@@ -223,6 +262,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
   async #shutDown(): Promise<void> {
     this.#state = 'closed';
     await this.#client?.disconnect().catch(() => {});
+    await this.#offsets?.close().catch(() => {});
   }
 
   async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -240,6 +280,7 @@ export class KafkajsGroupConsumer implements GroupConsumer {
         this.#deliver({ topic: batch.topic, partition: batch.partition, records: chunk }),
       );
       resolveOffset(String(chunk.at(-1)!.offset));
+      owned.nextOffset = chunk.at(-1)!.offset + 1;
       // kafkajs heartbeats only between batches: one per delivered chunk keeps a long batch in the group.
       await heartbeat();
     }
@@ -249,11 +290,36 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     const partitions = Object.entries(memberAssignment).flatMap(([topic, list]) =>
       list.map((partition) => ({ topic, partition })),
     );
-    // A rejoin kafkajs did not report as a rebalance (its member id was forgotten) revokes here.
-    void this.#enqueue(async () => {
-      await this.#revokeAll();
-      await this.#assign(partitions);
-    }).finally(() => this.#joined?.());
+    void this.#enqueue(() => this.#reassign(partitions)).finally(() => this.#joined?.());
+  }
+
+  /** Holds every owned partition while the group rebalances. */
+  async #holdAll(): Promise<void> {
+    await Promise.all([...this.#owned.values()].map((partition) => partition.hold()));
+  }
+
+  /**
+   * The new assignment is known: revokes what this member lost, lets what it keeps go on from
+   * where it stopped (kafkajs itself would start over from the last commit), assigns what is new.
+   */
+  async #reassign(partitions: TopicPartition[]): Promise<void> {
+    const assigned = new Set(partitions.map(partitionKey));
+    const lost = [...this.#owned.values()].filter((partition) => !assigned.has(partition.key));
+    await this.#revoke(lost);
+    const kept: OwnedPartition[] = [];
+    for (const partition of this.#owned.values()) {
+      kept.push(partition);
+      if (partition.nextOffset !== undefined) {
+        this.#client?.seek({
+          topic: partition.topic,
+          partition: partition.partition,
+          offset: String(partition.nextOffset),
+        });
+      }
+      partition.release();
+    }
+    const keptKeys = new Set(kept.map((partition) => partition.key));
+    await this.#assign(partitions.filter((tp) => !keptKeys.has(partitionKey(tp))));
   }
 
   #onCrash(error: Error, restart: boolean): void {
@@ -286,12 +352,15 @@ export class KafkajsGroupConsumer implements GroupConsumer {
     for (const partition of owned) partition.ready = true;
   }
 
-  /**
-   * Stops every owned partition, waits for the batches in hand, then calls `onRevoked`;
-   * ownership ends only after it settled, so it can still commit what it finished.
-   */
   async #revokeAll(): Promise<void> {
-    const owned = [...this.#owned.values()];
+    await this.#revoke([...this.#owned.values()]);
+  }
+
+  /**
+   * Stops these partitions, waits for their batches in hand, then calls `onRevoked`; ownership
+   * ends only after it settled, so it can still commit what it finished.
+   */
+  async #revoke(owned: OwnedPartition[]): Promise<void> {
     if (owned.length === 0) return;
     try {
       await Promise.all(owned.map((partition) => partition.revoke()));

@@ -14,6 +14,10 @@ export class OwnedPartition implements TopicPartition {
   ready = false;
   /** Being given up: no batch starts any more. */
   revoking = false;
+  /** Held while the group rebalances: no batch starts until the new assignment is known. */
+  held = false;
+  /** One past the last offset delivered: where a partition this member keeps goes on after a rebalance. */
+  nextOffset: number | undefined;
   #inHand: Promise<void> | undefined;
 
   constructor(tp: TopicPartition) {
@@ -24,7 +28,7 @@ export class OwnedPartition implements TopicPartition {
 
   /** A batch may start now. */
   deliverable(): boolean {
-    return this.ready && !this.revoking && !this.paused;
+    return this.ready && !this.revoking && !this.paused && !this.held;
   }
 
   /** Runs one delivery, remembered so a revocation can wait for it. */
@@ -42,5 +46,15 @@ export class OwnedPartition implements TopicPartition {
   async revoke(): Promise<void> {
     this.revoking = true;
     await this.#inHand?.catch(() => {});
+  }
+
+  /** Stops deliveries until `release`, and waits for the one in hand. */
+  async hold(): Promise<void> {
+    this.held = true;
+    await this.#inHand?.catch(() => {});
+  }
+
+  release(): void {
+    this.held = false;
   }
 }
