@@ -1,5 +1,6 @@
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import type { ResolvedKafkaBusOptions } from '../kafka/options.ts';
+import { registerCompressionCodecs } from './compression.ts';
 import { dropKafkajsNegativeTimeoutWarning } from './negative-timeout-warning.ts';
 
 /**
@@ -8,6 +9,7 @@ import { dropKafkajsNegativeTimeoutWarning } from './negative-timeout-warning.ts
  */
 export function createKafkajsClient(options: ResolvedKafkaBusOptions): Kafka {
   dropKafkajsNegativeTimeoutWarning();
+  registerCompressionCodecs();
   return new Kafka(kafkajsConfig(options));
 }
 

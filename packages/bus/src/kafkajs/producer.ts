@@ -9,6 +9,7 @@ import type { ResolvedKafkaBusOptions } from '../kafka/options.ts';
 import { keyBytes } from '../kafka/records.ts';
 import { partitionFor } from '../partitioner.ts';
 import type { OutgoingRecord, Producer, RecordMetadata } from '../types.ts';
+import { compressionType } from './compression.ts';
 import { produceFailed, unknownTopics } from './errors.ts';
 import { TopicLookup } from './topic-lookup.ts';
 
@@ -66,6 +67,7 @@ export class KafkajsProducer implements Producer {
     try {
       sent = await this.#client.sendBatch({
         acks: ACKS_ALL,
+        compression: compressionType(this.#options.compression),
         timeout: this.#options.requestTimeoutMs,
         topicMessages: [...messages].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
       });
