@@ -1,3 +1,9 @@
+export {
+  type ClusterBusOptions,
+  createClusterBus,
+  type KafkaClientName,
+  kafkaClientNames,
+} from './cluster-bus.ts';
 export * from './errors.ts';
 export {
   checkKafkaAccess,
@@ -13,6 +19,7 @@ export {
   type KafkaSaslOptions,
   type KafkaTlsOptions,
 } from './kafka/options.ts';
+export { createKafkajsBus, KafkajsBus } from './kafkajs/bus.ts';
 export { createMemoryBus, MemoryBus, type MemoryBusOptions } from './memory/memory-bus.ts';
 export type { MemoryGroupConsumer } from './memory/memory-consumer.ts';
 export { OffsetTracker } from './offset-tracker.ts';

@@ -3,17 +3,19 @@
  * letting it say goodbye (SIGKILL: no revoke, no commit, no LeaveGroup). It consumes and
  * never commits, and answers the parent's questions over the IPC channel.
  *
- * Started by `fork()` with one argument: JSON `{ brokers, options }` (a ConsumerOptions).
+ * Started by `fork()` with one argument: JSON `{ brokers, options, client? }` (a ConsumerOptions;
+ * the Kafka client, default @platformatic/kafka).
  * Messages to the parent: `{ type: 'ready' }` once joined, `{ type: 'failed', message }`
  * when it could not join, and `{ type: 'state', id, received, assigned }` per `{ type: 'query', id }`.
  */
-import { createKafkaBus } from '../src/kafka/bus.ts';
+import { createClusterBus, type KafkaClientName } from '../src/cluster-bus.ts';
 import type { ConsumerOptions } from '../src/types.ts';
 
 export interface MemberConfig {
   brokers: string[];
   options: ConsumerOptions;
   groupProtocol?: 'consumer' | 'classic';
+  client?: KafkaClientName;
 }
 
 export type MemberMessage =
@@ -31,10 +33,11 @@ const send = (message: MemberMessage): void => {
 };
 
 const config = JSON.parse(process.argv[2] ?? '{}') as MemberConfig;
-const bus = createKafkaBus({
+const bus = createClusterBus({
   brokers: config.brokers,
   clientId: 'kraul-test-member',
   ...(config.groupProtocol ? { groupProtocol: config.groupProtocol } : {}),
+  ...(config.client ? { client: config.client } : {}),
 });
 const consumer = bus.consumer(config.options);
 const received = new Map<string, number[]>();

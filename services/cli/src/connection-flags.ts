@@ -26,6 +26,11 @@ const CONNECTION_FLAGS = [
   },
   { flags: '--client-id <id>', key: 'kafka.clientId', help: 'client id the brokers see' },
   {
+    flags: '--kafka-client <name>',
+    key: 'kafka.client',
+    help: 'Kafka client library: platformatic (default) or kafkajs',
+  },
+  {
     flags: '--group-protocol <name>',
     key: 'kafka.groupProtocol',
     help: 'consumer group protocol: consumer (Kafka >= 4.0, the default) or classic (older brokers)',

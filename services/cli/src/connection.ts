@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import {
+  type Bus,
+  type ClusterBusOptions,
   checkKafkaAccess,
-  createKafkaBus,
-  type KafkaBus,
+  createClusterBus,
   type KafkaBusOptions,
   type KafkaTlsOptions,
 } from '@kraul/bus';
@@ -145,7 +146,7 @@ function saslPasswordFromFile(path: string | undefined): string | undefined {
 }
 
 /** The Kafka bus options for a connection config (certificate and password files are read here). */
-export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
+export function kafkaBusOptions(config: ConnectionConfig): ClusterBusOptions {
   const { kafka } = config;
   const tls = tlsOptions(kafka.tls);
   const { mechanism, username } = kafka.sasl;
@@ -153,6 +154,7 @@ export function kafkaBusOptions(config: ConnectionConfig): KafkaBusOptions {
   return {
     brokers: kafka.brokers,
     clientId: kafka.clientId,
+    client: kafka.client,
     groupProtocol: kafka.groupProtocol,
     compression: kafka.compression,
     ...(tls ? { tls } : {}),
@@ -178,10 +180,13 @@ export function verifyKafkaAccess(config: ConnectionConfig): Promise<void> {
   return checkKafkaAccess(kafkaBusOptions(config));
 }
 
-/** Opens the Kafka bus of a connection config. Nothing connects until a client is used. */
+/**
+ * Opens the Kafka bus of a connection config, on the client it names (`--kafka-client`).
+ * Nothing connects until a client is used.
+ */
 export function openBus(
   config: ConnectionConfig,
   reporting: Pick<KafkaBusOptions, 'onTransientError' | 'onRecovered' | 'onHandlerError'> = {},
-): KafkaBus {
-  return createKafkaBus({ ...kafkaBusOptions(config), ...reporting });
+): Bus {
+  return createClusterBus({ ...kafkaBusOptions(config), ...reporting });
 }

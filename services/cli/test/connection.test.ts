@@ -1,9 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KafkaBus, KafkajsBus } from '@kraul/bus';
 import { ConfigError } from '@kraul/config';
 import { describe, expect, it } from 'vitest';
-import { kafkaBusOptions, loadConnectionConfig } from '../src/connection.ts';
+import { kafkaBusOptions, loadConnectionConfig, openBus } from '../src/connection.ts';
 import { CliUsageError, TlsFileError } from '../src/errors.ts';
 
 function configError(run: () => unknown): ConfigError {
@@ -99,5 +100,36 @@ describe('connection settings', () => {
     expect(() => kafkaBusOptions(off)).toThrow(/TLS is off/);
     const half = loadConnectionConfig({ tls: true, tlsCert: 'client.pem' }, {}).config;
     expect(() => kafkaBusOptions(half)).toThrow(/both a client certificate and its key/);
+  });
+
+  it('choose the Kafka client with KRAUL_KAFKA_CLIENT or --kafka-client, @platformatic/kafka by default', async () => {
+    const byDefault = loadConnectionConfig({}, {}).config;
+    expect(byDefault.kafka.client).toBe('platformatic');
+    expect(kafkaBusOptions(byDefault).client).toBe('platformatic');
+    const fromEnv = loadConnectionConfig({}, { KRAUL_KAFKA_CLIENT: 'kafkajs' }).config;
+    expect(kafkaBusOptions(fromEnv).client).toBe('kafkajs');
+    const flagWins = loadConnectionConfig(
+      { kafkaClient: 'platformatic' },
+      { KRAUL_KAFKA_CLIENT: 'kafkajs' },
+    ).config;
+    expect(flagWins.kafka.client).toBe('platformatic');
+
+    // Opening a bus connects nothing: the chosen client's bus, closed at once.
+    const kafkajs = openBus(fromEnv);
+    const platformatic = openBus(byDefault);
+    expect(kafkajs).toBeInstanceOf(KafkajsBus);
+    expect(platformatic).toBeInstanceOf(KafkaBus);
+    await Promise.all([kafkajs.close(), platformatic.close()]);
+  });
+
+  it('name a Kafka client it does not know by the flag or variable it came from', () => {
+    const fromFlag = configError(() => loadConnectionConfig({ kafkaClient: 'rdkafka' }, {}));
+    expect(fromFlag.problems).toEqual([
+      expect.objectContaining({ source: '--kafka-client', value: 'rdkafka', key: 'kafka.client' }),
+    ]);
+    const fromEnv = configError(() => loadConnectionConfig({}, { KRAUL_KAFKA_CLIENT: 'node-rdkafka' }));
+    expect(fromEnv.problems).toEqual([
+      expect.objectContaining({ source: 'KRAUL_KAFKA_CLIENT', key: 'kafka.client' }),
+    ]);
   });
 });

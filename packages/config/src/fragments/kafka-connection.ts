@@ -70,6 +70,11 @@ export const kafkaConnectionSchema = z.object({
     .describe(
       'How producers compress record batches (snappy: cheapest per page; zstd, gzip: smaller, more CPU)',
     ),
+  client: z
+    .enum(['platformatic', 'kafkajs'])
+    .default('platformatic')
+    // kafkajs lost acknowledged records when a partition leader died: it is never the default.
+    .describe('Kafka client library: platformatic or kafkajs (see docs/kafka-clients.md)'),
   topicPrefix: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-" only')
