@@ -13,6 +13,7 @@ export const TOPIC_MESSAGE_TYPES: Readonly<Record<TopicRole, readonly MessageTyp
   events: ['crawl.seeded', 'page.fetched', 'fetch.failed'],
   schedule: ['schedule.batch'],
   pages: ['page.document'],
+  items: ['item'],
   jobs: ['job', 'frontier.progress'],
   dlq: ['dlq.record'],
 };

@@ -2,7 +2,7 @@
  * Topic and consumer-group names. Every name carries a prefix so several crawls or
  * tenants can share one cluster (`acme.todo`, `acme-crawlers`).
  */
-export const TOPIC_ROLES = ['todo', 'events', 'schedule', 'pages', 'jobs', 'dlq'] as const;
+export const TOPIC_ROLES = ['todo', 'events', 'schedule', 'pages', 'items', 'jobs', 'dlq'] as const;
 export type TopicRole = (typeof TOPIC_ROLES)[number];
 
 export type TopicNames = Readonly<Record<TopicRole, string>>;
@@ -22,6 +22,7 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
     events: `${prefix}.events`,
     schedule: `${prefix}.schedule`,
     pages: `${prefix}.pages`,
+    items: `${prefix}.items`,
     jobs: `${prefix}.jobs`,
     dlq: `${prefix}.dlq`,
   };

@@ -170,6 +170,7 @@ describe('topic names', () => {
       events: 'acme.events',
       schedule: 'acme.schedule',
       pages: 'acme.pages',
+      items: 'acme.items',
       jobs: 'acme.jobs',
       dlq: 'acme.dlq',
     });

@@ -11,16 +11,17 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * How long each topic keeps its records. todo, events and schedule are work in transit: a
  * consumer group more than a week behind has bigger problems, and the frontier's leases send
- * lost fetch requests again. pages is an output that `kraul export` and downstream readers
- * replay. jobs is compacted (one job record, and one progress record per frontier shard, kept
- * for good); its segments roll hourly so compaction can drop superseded progress records. dlq is
- * kept longest: an operator reads it after the fact.
+ * lost fetch requests again. pages and items are outputs that `kraul export` and downstream
+ * readers replay. jobs is compacted (one job record, and one progress record per frontier
+ * shard, kept for good); its segments roll hourly so compaction can drop superseded progress
+ * records. dlq is kept longest: an operator reads it after the fact.
  */
 export const TOPIC_RETENTION: Readonly<Record<TopicRole, Record<string, string>>> = {
   todo: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
   events: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
   schedule: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
   pages: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
+  items: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
   jobs: { 'cleanup.policy': 'compact', 'segment.ms': String(60 * 60 * 1000) },
   dlq: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
 };
@@ -50,9 +51,10 @@ export function minInsyncReplicas(replicationFactor: number): number {
  *
  * todo and schedule share one partition count: the frontier shard that owns schedule
  * partition p is the only writer of todo partition p, so one host's state and traffic stay
- * in one shard and one crawler. events and pages get the same count so their consumers
- * scale alike. jobs is compacted (one record per job, kept forever) and, like dlq, has a
- * single partition: both are small and read whole.
+ * in one shard and one crawler. events, pages and items get the same count so their
+ * consumers scale alike (items are keyed by job, so one job's items stay in order). jobs is
+ * compacted (one record per job, kept forever) and, like dlq, has a single partition: both
+ * are small and read whole.
  */
 export function kraulTopicSpecs(prefix: string, partitions: number, replicationFactor = 1): KraulTopicSpec[] {
   if (!Number.isInteger(partitions) || partitions < 1) {
@@ -78,6 +80,7 @@ export function kraulTopicSpecs(prefix: string, partitions: number, replicationF
     spec('events', partitions),
     spec('schedule', partitions),
     spec('pages', partitions),
+    spec('items', partitions),
     spec('jobs', 1),
     spec('dlq', 1),
   ];

@@ -48,7 +48,11 @@ export async function loadStrategy(job: Job, cwd = process.cwd()): Promise<Crawl
       { cause: error },
     );
   }
-  const candidate = loaded['default'] ?? loaded['strategy'];
+  // A crawl definition (defineCrawl) carries its strategy as `strategy`.
+  const exported = loaded['default'] ?? loaded['strategy'];
+  const candidate = isStrategy(exported)
+    ? exported
+    : (exported as { strategy?: unknown } | undefined)?.strategy;
   if (!isStrategy(candidate)) {
     throw new KraulError(
       'strategy.invalid_module',

@@ -3,7 +3,7 @@ import { defaultReplicationFactor, kraulTopicSpecs, minInsyncReplicas } from '@k
 import { describe, expect, it } from 'vitest';
 
 describe('kraulTopicSpecs', () => {
-  it('lays out the six topics of a prefix with retention, compression and min.insync per topic', () => {
+  it('lays out the seven topics of a prefix with retention, compression and min.insync per topic', () => {
     const specs = kraulTopicSpecs('acme', 24, 3);
     expect(
       specs.map(({ role, name, partitions, replicationFactor }) => [
@@ -17,6 +17,7 @@ describe('kraulTopicSpecs', () => {
       ['events', 'acme.events', 24, 3],
       ['schedule', 'acme.schedule', 24, 3],
       ['pages', 'acme.pages', 24, 3],
+      ['items', 'acme.items', 24, 3],
       ['jobs', 'acme.jobs', 1, 3],
       ['dlq', 'acme.dlq', 1, 3],
     ]);
@@ -26,6 +27,7 @@ describe('kraulTopicSpecs', () => {
     expect(config('schedule')).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) });
     expect(config('events')).toMatchObject({ 'retention.ms': String(7 * day) });
     expect(config('pages')).toMatchObject({ 'retention.ms': String(14 * day) });
+    expect(config('items')).toMatchObject({ 'retention.ms': String(14 * day) });
     expect(config('dlq')).toMatchObject({ 'retention.ms': String(30 * day) });
     expect(config('jobs')).toMatchObject({ 'cleanup.policy': 'compact' });
     expect(config('jobs')['retention.ms']).toBeUndefined();
@@ -65,7 +67,7 @@ describe('kraulTopicSpecs', () => {
     const admin = bus.admin();
     await admin.createTopics(kraulTopicSpecs('embedded', 4));
     const described = await admin.describeTopics(kraulTopicSpecs('embedded', 4).map((spec) => spec.name));
-    expect(described.map((topic) => topic.partitions)).toEqual([4, 4, 4, 4, 1, 1]);
+    expect(described.map((topic) => topic.partitions)).toEqual([4, 4, 4, 4, 4, 1, 1]);
     await bus.close();
   });
 });

@@ -17,12 +17,12 @@ describe('kraul topics and jobs on a real broker', () => {
     );
     expect(first.stdout).toMatch(new RegExp(`^created +${prefix}\\.jobs +1 +1 +compacted, `, 'm'));
     expect(first.stdout).toMatch(new RegExp(`^created +${prefix}\\.dlq +1 +1 +retention 30d, `, 'm'));
-    expect(first.stdout).toContain('6 topics created, 0 already there');
+    expect(first.stdout).toContain('7 topics created, 0 already there');
 
     const second = await kraulOn(prefix, ['topics', 'create', '--partitions', '3']);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(new RegExp(`^exists +${prefix}\\.schedule +3`, 'm'));
-    expect(second.stdout).toContain('0 topics created, 6 already there');
+    expect(second.stdout).toContain('0 topics created, 7 already there');
 
     const described = await kraulOn(prefix, ['topics', 'describe']);
     expect(described.code).toBe(0);
@@ -36,6 +36,7 @@ describe('kraul topics and jobs on a real broker', () => {
       ['events', `${prefix}.events`, '3'],
       ['schedule', `${prefix}.schedule`, '3'],
       ['pages', `${prefix}.pages`, '3'],
+      ['items', `${prefix}.items`, '3'],
       ['jobs', `${prefix}.jobs`, '1'],
       ['dlq', `${prefix}.dlq`, '1'],
     ]);

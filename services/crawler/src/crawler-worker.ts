@@ -20,6 +20,7 @@ import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
 import { FinishedOffsets } from './finished-offsets.ts';
 import { crawlerMetrics } from './metrics.ts';
 import { handlePage, requestIdentity, wantsBody } from './page-handler.ts';
+import type { PageHook } from './page-hook.ts';
 import { fitSitemaps } from './protocol-limits.ts';
 import { RobotsReports } from './robots-reports.ts';
 
@@ -50,6 +51,8 @@ export interface CrawlerWorkerOptions {
   jobWaitMs?: number;
   /** Called after each run of the host scheduler with the times its politeness decisions used (tracing, tests). */
   onHostRun?: (run: HostRun<{ url: string }>) => void;
+  /** User code run on every fetched page (page-hook.ts): extra records, or a failure instead. */
+  pageHook?: PageHook;
 }
 
 interface CrawlTask {
@@ -417,6 +420,13 @@ export class CrawlerWorker {
         return 'done';
       }
       const { event, document } = handlePage(request, job, response, Date.now(), this.#robotsToken);
+      const hooked = await this.#options.pageHook?.({ request, job, response, event, document });
+      if (hooked && 'failure' in hooked) {
+        const { errorClass, retryable, message } = hooked.failure;
+        this.#metrics.fetches.inc({ outcome: errorClass });
+        await this.#fail(task, errorClass, retryable, message, response.status);
+        return 'done';
+      }
       const sitemaps = this.#sitemapsToReport.get(task.origin);
       if (sitemaps) {
         event.sitemaps = fitSitemaps([...(event.sitemaps ?? []), ...sitemaps]);
@@ -430,6 +440,7 @@ export class CrawlerWorker {
       ];
       if (document)
         records.push({ topic: this.#topics.pages, key: request.fp, value: encodeMessage(document) });
+      if (hooked) records.push(...hooked.records);
       await this.#publish(task, records);
     } catch (error) {
       if (error instanceof OutOfScopeRedirect || error instanceof FetchError) {

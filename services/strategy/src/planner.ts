@@ -148,8 +148,14 @@ export class Planner {
           steps.push(link);
           continue;
         }
-        this.#link(link.url, page.depth + 1, () =>
-          this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
+        // A page handler's own score and data for a link it enqueued win over the strategy's.
+        this.#link(
+          link.url,
+          page.depth + 1,
+          () =>
+            link.score ??
+            this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
+          link.meta,
         );
       }
       const broughtNew = this.stats.scheduled > scheduledBefore;
@@ -159,8 +165,10 @@ export class Planner {
         this.#link(
           link.url,
           page.depth + 1,
-          () => this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
-          undefined,
+          () =>
+            link.score ??
+            this.#context.strategy.scoreLink({ ...link, depth: page.depth + 1, from: source }, job),
+          link.meta,
           step.trap ? { ok: false, reason: step.reason, code: 'trap' } : undefined,
         );
       }
@@ -188,7 +196,7 @@ export class Planner {
     url: string,
     depth: number,
     score: () => number | undefined,
-    meta?: Record<string, string>,
+    meta?: Record<string, string | number | boolean>,
     refused?: ScopeVerdict,
   ): void {
     const verdict = refused ?? this.#context.scope.check(url, depth);

@@ -38,6 +38,10 @@ export const ERROR_CLASSES = [
   'out_of_scope',
   'protocol',
   'aborted',
+  /** A user page handler threw: the message carries its error and the top of its stack. */
+  'handler',
+  /** A user page handler ran past its time limit and was cut off. */
+  'handler_timeout',
 ] as const;
 export const errorClass = z.enum(ERROR_CLASSES);
 export type ErrorClass = z.infer<typeof errorClass>;

@@ -38,6 +38,10 @@ export const pageLink = z.object({
   text: z.string().max(1_024).optional(),
   rel: z.array(z.string().max(64)).max(16).optional(),
   nofollow: z.boolean().optional(),
+  /** Score a page handler gave the link when it enqueued it; the strategy's score otherwise. */
+  score: score.optional(),
+  /** Data a page handler attached to the link (its label, user data); comes back with the link's page. */
+  meta: meta.optional(),
 });
 export type PageLink = z.infer<typeof pageLink>;
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { deadLetter } from './dlq.ts';
 import { crawlSeeded, fetchFailed, pageFetched } from './events.ts';
 import { fetchRequest } from './fetch-request.ts';
+import { item } from './item.ts';
 import { job } from './job.ts';
 import { pageDocument } from './page-document.ts';
 import { frontierProgress } from './progress.ts';
@@ -11,6 +12,7 @@ export * from './common.ts';
 export * from './dlq.ts';
 export * from './events.ts';
 export * from './fetch-request.ts';
+export * from './item.ts';
 export * from './job.ts';
 export * from './page-document.ts';
 export * from './progress.ts';
@@ -25,6 +27,7 @@ export const MESSAGE_SCHEMAS = {
   'fetch.failed': fetchFailed,
   'schedule.batch': scheduleBatch,
   'page.document': pageDocument,
+  item: item,
   job: job,
   'frontier.progress': frontierProgress,
   'dlq.record': deadLetter,

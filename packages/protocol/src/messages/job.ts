@@ -55,6 +55,17 @@ export const jobOutput = z.object({
   maxChars: z.number().int().min(0).max(50_000_000).default(1_000_000),
 });
 
+export const jobHandler = z.object({
+  /**
+   * The crawl definition (a module whose default export is `defineCrawl({...})`): a path,
+   * absolute or relative to the crawler's working directory, or an installed package name.
+   */
+  module: z.string().min(1).max(1_024),
+  /** Longest a page handler may run on one page before it is cut off (a failure of class handler_timeout). */
+  timeoutMs: z.number().int().min(10).max(3_600_000).default(30_000),
+});
+export type JobHandler = z.infer<typeof jobHandler>;
+
 export const jobSettings = z.object({
   /**
    * What politeness and partitioning group URLs by: the hostname, or the registrable
@@ -68,6 +79,8 @@ export const jobSettings = z.object({
   output: jobOutput.default(() => jobOutput.parse({})),
   /** Fetch each page again after this long (conditional GET when validators are known). */
   recrawlIntervalMs: z.number().int().min(1_000).optional(),
+  /** User code run on every fetched page: items out, links in. None: kraul's own link extraction. */
+  handler: jobHandler.optional(),
   /** Attempts per URL before it is recorded as failed. */
   maxAttempts: z.number().int().min(1).max(100).default(3),
 });

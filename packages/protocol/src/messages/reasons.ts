@@ -26,6 +26,8 @@ export const OUTCOME_REASONS = [
   'unsupported_scheme',
   'protocol',
   'aborted',
+  'handler',
+  'handler_timeout',
   'other',
 ] as const;
 export const outcomeReason = z.enum(OUTCOME_REASONS);
@@ -51,6 +53,8 @@ export const REASON_LABELS: Readonly<Record<OutcomeReason, string>> = {
   unsupported_scheme: 'unsupported scheme',
   protocol: 'protocol error',
   aborted: 'aborted',
+  handler: 'page handler error',
+  handler_timeout: 'page handler time-out',
   other: 'other',
 };
 
@@ -69,6 +73,8 @@ const BY_ERROR_CLASS: Readonly<Record<Exclude<ErrorClass, 'http_status'>, Outcom
   out_of_scope: 'out_of_scope',
   protocol: 'protocol',
   aborted: 'aborted',
+  handler: 'handler',
+  handler_timeout: 'handler_timeout',
 };
 
 /** The reason of a failed fetch: its error class, and for `http_status` the status class. */
