@@ -87,7 +87,11 @@ export class DefinitionHook {
   /** The crawler's `pageHook`. */
   readonly hook = async (page: FetchedPage): Promise<HookOutcome | undefined> => {
     const handler = page.job.settings.handler;
-    if (!handler || !wantsHandler(page)) return undefined;
+    if (!handler) return undefined;
+    // Only what the handlers enqueue is followed (and the URLs of sitemaps the crawl seeds):
+    // not the sitemaps robots.txt names.
+    delete page.event.sitemaps;
+    if (!wantsHandler(page)) return undefined;
     const outcome = await this.#pool(page.job).run(
       {
         url: page.request.url,

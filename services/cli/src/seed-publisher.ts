@@ -4,12 +4,20 @@ import { type CrawlSeeded, encodeMessage, type TopicNames } from '@kraul/protoco
 /** URLs per crawl.seeded message: big enough to seed millions quickly, small enough for any broker's message size. */
 export const SEED_CHUNK_SIZE = 1_000;
 
+/** A seed URL, alone or with the meta (a crawl definition's label and data) its request carries. */
+export type SeedUrl = string | { url: string; meta?: CrawlSeeded['urls'][number]['meta'] };
+
 /** One crawl.seeded message per chunk of URLs, each keyed by the host of its first URL. */
-export function seedMessages(job: string, urls: readonly string[], source: string): CrawlSeeded[] {
+export function seedMessages(job: string, urls: readonly SeedUrl[], source: string): CrawlSeeded[] {
   const messages: CrawlSeeded[] = [];
   for (let start = 0; start < urls.length; start += SEED_CHUNK_SIZE) {
     const chunk = urls.slice(start, start + SEED_CHUNK_SIZE);
-    messages.push({ type: 'crawl.seeded', job, urls: chunk.map((url) => ({ url })), source });
+    messages.push({
+      type: 'crawl.seeded',
+      job,
+      urls: chunk.map((seed) => (typeof seed === 'string' ? { url: seed } : seed)),
+      source,
+    });
   }
   return messages;
 }
@@ -22,7 +30,7 @@ export async function publishSeeds(
   producer: Producer,
   topics: TopicNames,
   job: string,
-  urls: readonly string[],
+  urls: readonly SeedUrl[],
   source: string,
 ): Promise<number> {
   const messages = seedMessages(job, urls, source);

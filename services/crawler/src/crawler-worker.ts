@@ -420,17 +420,17 @@ export class CrawlerWorker {
         return 'done';
       }
       const { event, document } = handlePage(request, job, response, Date.now(), this.#robotsToken);
+      const sitemaps = this.#sitemapsToReport.get(task.origin);
+      if (sitemaps) {
+        event.sitemaps = fitSitemaps([...(event.sitemaps ?? []), ...sitemaps]);
+        this.#sitemapsToReport.delete(task.origin);
+      }
       const hooked = await this.#options.pageHook?.({ request, job, response, event, document });
       if (hooked && 'failure' in hooked) {
         const { errorClass, retryable, message } = hooked.failure;
         this.#metrics.fetches.inc({ outcome: errorClass });
         await this.#fail(task, errorClass, retryable, message, response.status);
         return 'done';
-      }
-      const sitemaps = this.#sitemapsToReport.get(task.origin);
-      if (sitemaps) {
-        event.sitemaps = fitSitemaps([...(event.sitemaps ?? []), ...sitemaps]);
-        this.#sitemapsToReport.delete(task.origin);
       }
       this.#robotsReports.attachTo(event, task.origin);
       this.#metrics.fetches.inc({ outcome: `${Math.floor(response.status / 100)}xx` });

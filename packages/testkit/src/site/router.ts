@@ -4,6 +4,7 @@ import { encodedPageHandlers } from './handlers/encodings.ts';
 import { graphPage, noindexPage, xRobotsTagPage } from './handlers/graph-pages.ts';
 import { redirectChain, redirectLoop, redirectTo } from './handlers/redirects.ts';
 import { movedRobotsTxt, robotsTxt } from './handlers/robots.ts';
+import { shopPage } from './handlers/shop.ts';
 import { gzippedSitemap, sitemap, sitemapIndex } from './handlers/sitemaps.ts';
 import { anyStatus, flaky, retryAfter } from './handlers/statuses.ts';
 import { hang, slow, trickle } from './handlers/timing.ts';
@@ -51,6 +52,7 @@ const PREFIXES = new Map<string, Handler>([
   ['session', session],
   ['deep', deep],
   ['list', listingItem],
+  ['shop', shopPage],
 ]);
 
 /** The handler for a path; unknown paths get a 404 page. */

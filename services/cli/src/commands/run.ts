@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { DefinitionHook, type HandlerStats } from '@kraul/framework';
+import { groupId, type Job, topicNames } from '@kraul/protocol';
 import { DataDirError } from '@kraul/store';
 import {
   createLogger,
@@ -9,6 +11,7 @@ import {
 } from '@kraul/telemetry';
 import { tryNormalizeUrl } from '@kraul/url';
 import type { Command } from 'commander';
+import { isCrawlModuleArgument, loadCrawlModule } from '../crawl-module.ts';
 import { EMBEDDED_PREFIX, EmbeddedCrawl } from '../embedded/engine.ts';
 import { CliUsageError } from '../errors.ts';
 import { openFailuresFile, reasonLines, writeFailures } from '../failures.ts';
@@ -16,6 +19,7 @@ import { onInterrupt } from '../interrupt.ts';
 import { addJobSettingOptions, buildJob } from '../job-options.ts';
 import { plural } from '../output.ts';
 import { describeCommand } from '../program-help.ts';
+import type { SeedUrl } from '../seed-publisher.ts';
 
 interface RunOptions extends Record<string, unknown> {
   job?: string;
@@ -47,7 +51,8 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
   return n;
 }
 
-async function run(urls: string[], options: RunOptions, command: Command): Promise<void> {
+/** The job and seeds of a `kraul run` of URLs: the first seed's host names it. */
+function urlCrawl(urls: string[], options: RunOptions): { job: Job; seeds: SeedUrl[] } {
   // Without a valid seed there is no job to name; buildJob reports the seeds below.
   const firstSeed = urls.map((url) => tryNormalizeUrl(url)).find((url) => url !== undefined);
   const id = options.job ?? (firstSeed === undefined ? 'crawl' : defaultJobId(firstSeed));
@@ -56,7 +61,15 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     options.out !== undefined && options.output === undefined ? { ...options, output: 'text' } : options;
   // Seeds, job id and flags are checked together, so one run names every bad value.
   const job = buildJob({ id, seeds: urls, options: jobFlags, seedSource: '<url>', idSource: '--job' });
-  const seeds = job.seeds;
+  return { job, seeds: job.seeds };
+}
+
+async function run(urls: string[], options: RunOptions, command: Command): Promise<void> {
+  const module = urls.length === 1 && isCrawlModuleArgument(urls[0]!) ? urls[0]! : undefined;
+  const { job, seeds } = module
+    ? await loadCrawlModule(module, { ...(options.job ? { id: options.job } : {}), flags: options })
+    : urlCrawl(urls, options);
+  const id = job.id;
   const concurrency = positiveInt(options.concurrency, '--concurrency', 32);
   const dataDir = resolve(options.dataDir ?? `.kraul/${id}`);
 
@@ -70,15 +83,31 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     level: (globals['logLevel'] as 'info' | undefined) ?? 'warn',
     format: (globals['logFormat'] as 'json' | 'pretty' | 'auto' | undefined) ?? 'auto',
   });
+  const metrics = createMetricsRegistry();
+  // A crawl module's handlers run in the crawler, on every page of the job.
+  const handlers = module
+    ? new DefinitionHook({
+        topics: topicNames(EMBEDDED_PREFIX),
+        groupId: groupId(EMBEDDED_PREFIX, 'crawlers'),
+        log,
+        metrics,
+      })
+    : undefined;
+  const outFile = options.out ? resolve(options.out) : undefined;
   const crawl = new EmbeddedCrawl({
     job,
     dataDir,
     ...(options.fresh ? { fresh: true } : {}),
     log,
-    metrics: createMetricsRegistry(),
-    ...(options.out ? { outFile: resolve(options.out) } : {}),
+    metrics,
+    // A crawl module's output is its items; a crawl of URLs writes its pages.
+    ...(outFile ? (module ? { itemsFile: outFile } : { outFile }) : {}),
     ...(options.skipNoindex ? { skipNoindex: true } : {}),
-    crawler: { userAgent: options.userAgent ?? DEFAULT_USER_AGENT, concurrency },
+    crawler: {
+      userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+      concurrency,
+      ...(handlers ? { pageHook: handlers.hook } : {}),
+    },
     // Interactive crawls retry a failing page after seconds, not the cluster's half minute.
     frontier: { retry: { baseMs: 5_000, maxMs: 60_000 }, feedIntervalMs: 100 },
   });
@@ -86,6 +115,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   try {
     await crawl.start(seeds);
   } catch (error) {
+    await handlers?.close();
     // A folder that is not this job's state (a file, someone's documents, another job) is a
     // bad --data-dir: exit 2 with the one line that says why; nothing in it was touched.
     if (error instanceof DataDirError)
@@ -135,6 +165,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
   } finally {
     uninstall();
     progress.stop();
+    await handlers?.close();
   }
 
   const { counts, elapsedMs } = crawl.progress();
@@ -147,13 +178,26 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     `${interrupted ? 'stopped' : 'done'}: ${fetched} pages fetched in ${formatDuration(elapsedMs)} (${formatRate(fetched / (elapsedMs / 1_000), 'pages')})`,
     `  job ${id}: ${counts.done} done, ${counts.failed} failed, ${counts.dropped} dropped, ${counts.queued + counts.inflight} left to fetch`,
     ...reasonLines(crawl.reasonCounts(), '    '),
-    ...(options.out ? [`  pages written to ${options.out}${noindexNote(crawl.noindexSkipped())}`] : []),
+    ...(handlers ? [handlerSummary(handlers.stats())] : []),
+    ...(options.out && module ? [`  ${plural(crawl.itemsWritten(), 'item')} written to ${options.out}`] : []),
+    ...(options.out && !module
+      ? [`  pages written to ${options.out}${noindexNote(crawl.noindexSkipped())}`]
+      : []),
     ...(failuresWritten === undefined
       ? []
       : [`  ${failuresWritten} failed and dropped URLs written to ${options.failures}`]),
     interrupted ? `  resume with the same command; state is in ${dataDir}` : `  state is in ${dataDir}`,
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** What the crawl module's handlers did: items, refused items, failures, time-outs. */
+function handlerSummary(stats: HandlerStats): string {
+  return (
+    `  handlers: ${plural(stats.pages, 'page')} handled, ${plural(stats.items, 'item')} pushed, ` +
+    `${stats.invalidItems} invalid (dead-lettered), ${plural(stats.failures, 'failure')}, ` +
+    `${plural(stats.timeouts, 'time-out')}`
+  );
 }
 
 function noindexNote(skipped: number): string {
@@ -167,13 +211,19 @@ export function registerRun(program: Command): void {
     .description(
       'crawl from the given URLs on this machine: every role in one process, state in a local folder',
     )
-    .argument('<url...>', 'seed URLs; their hosts (or registrable domains, per --scope) bound the crawl')
+    .argument(
+      '<url...>',
+      'seed URLs, whose hosts (or registrable domains, per --scope) bound the crawl; or one crawl module (.ts/.js) exporting defineCrawl({...})',
+    )
     .option('--job <id>', "job id; also names the state folder (default: the first seed's host)")
     .option(
       '--data-dir <dir>',
       'folder of the crawl state (default: .kraul/<job>); must be empty, missing, or one kraul made for this job',
     )
-    .option('--out <file>', 'append every page to this file as JSON lines (implies --output text)')
+    .option(
+      '--out <file>',
+      "append every page to this file as JSON lines (implies --output text); with a crawl module, the module's items",
+    )
     .option(
       '--skip-noindex',
       'leave pages marked noindex (robots meta or X-Robots-Tag) out of --out; they are still fetched and counted',
@@ -196,6 +246,7 @@ export function registerRun(program: Command): void {
       'kraul run https://docs.example.org/ --scope host --max-depth 3 --delay 500ms',
       'kraul run https://example.com/ --fresh',
       'kraul run https://example.com/ --failures failures.jsonl',
+      'kraul run ./my-crawl.ts --out items.jsonl',
     ],
     notes: [
       'Ctrl-C stops gracefully; the same command resumes without fetching again what was done.',

@@ -6,6 +6,7 @@ import { FrontierWorker, type FrontierWorkerOptions } from '@kraul/frontier-serv
 import {
   encodeMessage,
   groupId,
+  type Item,
   type Job,
   type PageDocument,
   type TopicNames,
@@ -16,7 +17,7 @@ import { claimDataDir, type ReasonCounts, type UrlState } from '@kraul/store';
 import { StrategyWorker } from '@kraul/strategy-service';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { CliUsageError } from '../errors.ts';
-import { publishSeeds } from '../seed-publisher.ts';
+import { publishSeeds, type SeedUrl } from '../seed-publisher.ts';
 
 export interface EmbeddedCrawlOptions {
   job: Job;
@@ -30,6 +31,8 @@ export interface EmbeddedCrawlOptions {
   partitions?: number;
   /** Appends every page document of the job to this file, one JSON object per line. */
   outFile?: string;
+  /** Appends every item of the job (a crawl definition's output) to this file, one JSON object per line, each once. */
+  itemsFile?: string;
   /** Leaves pages whose robots directives say noindex out of `outFile` (they are still crawled). */
   skipNoindex?: boolean;
   crawler: Omit<CrawlerWorkerOptions, 'bus' | 'jobs' | 'log' | 'metrics'>;
@@ -63,7 +66,10 @@ export class EmbeddedCrawl {
   #frontier: FrontierWorker | undefined;
   #crawler: CrawlerWorker | undefined;
   #pages: TopicConsumer<PageDocument> | undefined;
+  #items: TopicConsumer<Item> | undefined;
   #out: WriteStream | undefined;
+  #itemsOut: WriteStream | undefined;
+  #itemsWritten = 0;
   /** The frontier's counts when it stopped (its stores are closed afterwards). */
   #finalCounts: Record<UrlState, number> | undefined;
   #finalReasons: ReasonCounts | undefined;
@@ -79,7 +85,7 @@ export class EmbeddedCrawl {
    * Starts every role and seeds the job. Throws a DataDirError, having changed nothing, when
    * dataDir is not this job's state folder, and the frontier's failure when a shard will not open.
    */
-  async start(seeds: readonly string[]): Promise<void> {
+  async start(seeds: readonly SeedUrl[]): Promise<void> {
     const { job, log, metrics } = this.#options;
     // First of all: a folder kraul may not use is refused before anything is written to it.
     claimDataDir(this.#options.dataDir, {
@@ -90,6 +96,7 @@ export class EmbeddedCrawl {
     // Opened before anything starts: a file that cannot be written fails the start with a
     // message, not the process later with an unhandled stream error.
     const out = this.#options.outFile === undefined ? undefined : openOutput(this.#options.outFile);
+    const itemsOut = this.#options.itemsFile === undefined ? undefined : openOutput(this.#options.itemsFile);
     this.#admin = this.#bus.admin();
     await this.#admin.createTopics(kraulTopicSpecs(PREFIX, this.#options.partitions ?? 4, 1));
     this.#producer = this.#bus.producer({ clientId: 'kraul-run' });
@@ -109,6 +116,7 @@ export class EmbeddedCrawl {
     this.#strategy = new StrategyWorker(shared);
     this.#crawler = new CrawlerWorker({ ...shared, ...this.#options.crawler });
     if (out) this.#startOutput(out);
+    if (itemsOut) this.#startItems(itemsOut);
     await this.#frontier.start();
     // The in-memory group assigns every partition before start() returns: a shard that did
     // not open has failed the frontier by now.
@@ -120,6 +128,7 @@ export class EmbeddedCrawl {
     await this.#strategy.start();
     await this.#crawler.start();
     await this.#pages?.start();
+    await this.#items?.start();
     await publishSeeds(this.#producer, this.#topics, job.id, seeds, 'cli');
   }
 
@@ -136,6 +145,11 @@ export class EmbeddedCrawl {
       inFlight: this.#crawler?.stats().inFlight ?? 0,
       elapsedMs: performance.now() - this.#started,
     };
+  }
+
+  /** Items written to `itemsFile` by this run. */
+  itemsWritten(): number {
+    return this.#itemsWritten;
   }
 
   /** Page documents left out of the output because they are marked noindex (`skipNoindex`). */
@@ -209,11 +223,13 @@ export class EmbeddedCrawl {
     this.#finalReasons = this.#frontier?.reasonCounts(this.#options.job.id);
     await this.#frontier?.stop();
     await this.#pages?.close();
+    await this.#items?.close();
     await this.#jobs?.close();
     await this.#producer?.close();
     await this.#admin?.close();
     await this.#bus.close();
     if (this.#out) await new Promise<void>((resolve) => this.#out!.end(resolve));
+    if (this.#itemsOut) await new Promise<void>((resolve) => this.#itemsOut!.end(resolve));
   }
 
   /** Closes what start() opened before it failed; the other roles never started. */
@@ -225,6 +241,7 @@ export class EmbeddedCrawl {
     await this.#admin?.close();
     await this.#bus.close();
     if (this.#out) await new Promise<void>((resolve) => this.#out!.end(resolve));
+    if (this.#itemsOut) await new Promise<void>((resolve) => this.#itemsOut!.end(resolve));
   }
 
   /**
@@ -239,6 +256,7 @@ export class EmbeddedCrawl {
       [groupId(PREFIX, 'frontier'), this.#topics.schedule],
     ];
     if (this.#pages) groups.push([this.#pages.groupId, this.#topics.pages]);
+    if (this.#items) groups.push([this.#items.groupId, this.#topics.items]);
     return this.#lagOf(groups);
   }
 
@@ -271,6 +289,31 @@ export class EmbeddedCrawl {
             this.#noindexSkipped += 1;
           } else {
             out.write(`${JSON.stringify(page)}\n`);
+          }
+          consumer.complete(delivery);
+        }
+      },
+    });
+  }
+  #startItems(out: WriteStream): void {
+    this.#itemsOut = out;
+    const jobId = this.#options.job.id;
+    // A page handled twice (a request delivered again) pushes the same item ids again.
+    const written = new Set<string>();
+    this.#items = new TopicConsumer<Item>({
+      bus: this.#bus,
+      producer: this.#producer!,
+      topics: this.#topics,
+      role: 'items',
+      groupId: `${PREFIX}-run-items`,
+      log: this.#options.log,
+      onMessages: (deliveries, consumer) => {
+        for (const delivery of deliveries) {
+          const { type: _type, ...item } = delivery.message;
+          if (item.job === jobId && !written.has(item.id)) {
+            written.add(item.id);
+            out.write(`${JSON.stringify(item)}\n`);
+            this.#itemsWritten += 1;
           }
           consumer.complete(delivery);
         }
