@@ -38,6 +38,12 @@ export const crawlerConfigSchema = z.object({
     .describe(
       "Consumer group session timeout: how soon a dead member's partitions move (the brokers bound it)",
     ),
+  handlerThreads: z
+    .int()
+    .min(1)
+    .max(64)
+    .default(2)
+    .describe('Threads per crawl module that run its page handlers (jobs made from a crawl module)'),
 });
 
 export type CrawlerConfig = z.output<typeof crawlerConfigSchema>;

@@ -17,6 +17,7 @@ interface ExportOptions {
   fromBeginning?: boolean;
   follow?: boolean;
   skipNoindex?: boolean;
+  items?: boolean;
 }
 
 /**
@@ -52,9 +53,13 @@ class CatchUp {
 function exportGroup(
   context: CommandContext,
   options: ExportOptions & { job: string },
+  items: boolean,
 ): { groupId: string; commits: boolean } {
   if (options.fromBeginning) return { groupId: `${context.prefix}-export-${randomUUID()}`, commits: false };
-  return { groupId: options.group ?? `${context.prefix}-export-${options.job}`, commits: true };
+  const fallback = items
+    ? `${context.prefix}-items-export-${options.job}`
+    : `${context.prefix}-export-${options.job}`;
+  return { groupId: options.group ?? fallback, commits: true };
 }
 
 /**
@@ -91,8 +96,15 @@ async function exportPages(options: ExportOptions, command: Command): Promise<vo
     throw new CliUsageError('cli.invalid_job_id', `--job=${options.job}: ${id.error.issues[0]!.message}`, {});
   }
   const job = options.job;
-  const pages = context.topics.pages;
-  const { groupId, commits } = exportGroup(context, { ...options, job });
+  const items = options.items === true;
+  if (items && options.skipNoindex === true)
+    throw new CliUsageError('cli.invalid_flag', '--skip-noindex applies to pages, not --items', {});
+  // With --items, the job's items (its crawl module's output) instead of its pages.
+  const pages = items ? context.topics.items : context.topics.pages;
+  const what = items ? 'item' : 'page';
+  const { groupId, commits } = exportGroup(context, { ...options, job }, items);
+  // A page handled twice (a request delivered again) pushed the same item ids again.
+  const seenItems = new Set<string>();
   let written = 0;
   let invalid = 0;
   let noindex = 0;
@@ -125,8 +137,16 @@ async function exportPages(options: ExportOptions, command: Command): Promise<vo
           for (const record of records) {
             if (!follow && !catchUp.includes(record)) break;
             try {
-              const page = decodeAs('page.document', record.value, record);
-              if (page.job !== job) {
+              const page = items ? undefined : decodeAs('page.document', record.value, record);
+              const item = items ? decodeAs('item', record.value, record) : undefined;
+              if (item) {
+                if (item.job === job && !seenItems.has(item.id)) {
+                  seenItems.add(item.id);
+                  const { type: _type, ...line } = item;
+                  await write(process.stdout, `${JSON.stringify(line)}\n`);
+                  written += 1;
+                }
+              } else if (!page || page.job !== job) {
                 // Another job's page.
               } else if (options.skipNoindex === true && page.robots?.noindex === true) {
                 noindex += 1;
@@ -163,7 +183,7 @@ async function exportPages(options: ExportOptions, command: Command): Promise<vo
   ];
   const note = notes.map((text) => `, ${text}`).join('');
   process.stderr.write(
-    `kraul: exported ${plural(written, 'page')} of job ${options.job} from ${pages}${note}\n`,
+    `kraul: exported ${plural(written, what)} of job ${options.job} from ${pages}${note}\n`,
   );
 }
 
@@ -173,10 +193,10 @@ export function registerExport(program: Command): void {
     .description(
       "write a job's page documents from the pages topic to stdout as JSON lines, up to where the topic ended at start",
     )
-    .option('--job <id>', 'the job whose pages (or failures) to export; required for pages')
+    .option('--job <id>', 'the job whose pages, items (or failures) to export; required for pages and items')
     .option(
       '--group <id>',
-      'consumer group that remembers what was exported (default: <prefix>-export-<job>)',
+      'consumer group that remembers what was exported (default: <prefix>-export-<job>, with --items <prefix>-items-export-<job>)',
     )
     .option(
       '--from-beginning',
@@ -184,6 +204,10 @@ export function registerExport(program: Command): void {
     )
     .option('--follow', 'keep writing pages as they arrive, until Ctrl-C')
     .option('--skip-noindex', 'leave out pages marked noindex (robots meta or X-Robots-Tag)')
+    .option(
+      '--items',
+      "instead of pages: the job's items (what its crawl module's handlers pushed), each once",
+    )
     .option(
       '--failures',
       "instead of pages: every failed and dropped URL (url, state, reason, message, attempts, status), read from a frontier's shard files (--data-dir)",
@@ -197,10 +221,12 @@ export function registerExport(program: Command): void {
       'kraul export --job docs --follow | jq -r .url',
       'kraul export --job docs --skip-noindex > indexable.jsonl',
       'kraul export --failures --data-dir /var/lib/kraul --job docs > failures.jsonl',
+      'kraul export --job shop --items > items.jsonl',
     ],
     notes: [
       'Each run continues where the last one of its group stopped, so repeated exports append only new pages.',
       'Pages are published only for jobs created with --output text or --output html.',
+      'Items are published for jobs created from a crawl module (kraul job create ./my-crawl.ts).',
       "--failures reads the frontier's shard files, not a topic: run it where a frontier keeps its --data-dir (once per frontier).",
     ],
   });

@@ -4,6 +4,7 @@ import { encodeMessage, type Job, type JobState } from '@kraul/protocol';
 import { awaitJob, type JobCompletion, type JobRegistry, readJobCompletion } from '@kraul/runtime';
 import type { Command } from 'commander';
 import { type CommandContext, commandContext, loadJobs, withBus } from '../context.ts';
+import { isCrawlModuleArgument, loadCrawlModule } from '../crawl-module.ts';
 import { CliUsageError, CommandError } from '../errors.ts';
 import { addJobSettingOptions, buildJob } from '../job-options.ts';
 import { formatInstant, formatTable, plural } from '../output.ts';
@@ -56,9 +57,28 @@ function summary(job: Job): string {
   );
 }
 
-async function createJob(id: string, options: Record<string, unknown>, command: Command): Promise<void> {
+async function createJob(
+  argument: string,
+  options: Record<string, unknown>,
+  command: Command,
+): Promise<void> {
   const context = commandContext(command);
-  const job = buildJob({ id, seeds: (options['seed'] as string[] | undefined) ?? [], options });
+  // `kraul job create ./my-crawl.ts`: the job is the crawl module's, which crawlers load by the
+  // path (or package) the job records.
+  const module = isCrawlModuleArgument(argument)
+    ? await loadCrawlModule(argument, {
+        ...(options['id'] ? { id: options['id'] as string } : {}),
+        ...(options['moduleAs'] ? { recordAs: options['moduleAs'] as string } : {}),
+        flags: options,
+      })
+    : undefined;
+  if (!module && (options['moduleAs'] !== undefined || options['id'] !== undefined))
+    throw new CliUsageError('cli.invalid_flag', '--id and --module-as go with a crawl module (.ts/.js)', {});
+  const job = module
+    ? module.job
+    : buildJob({ id: argument, seeds: (options['seed'] as string[] | undefined) ?? [], options });
+  const seeds = module ? module.seeds : job.seeds;
+  const id = job.id;
   await withBus(context, async (bus) => {
     await withJobs(bus, context, async (jobs) => {
       const existing = jobs.get(id);
@@ -75,7 +95,7 @@ async function createJob(id: string, options: Record<string, unknown>, command: 
     // The seeds start the crawl: the strategy schedules what it is told was seeded.
     const producer = bus.producer({ clientId: `${context.config.kafka.clientId}-cli` });
     try {
-      await publishSeeds(producer, context.topics, job.id, job.seeds, 'job');
+      await publishSeeds(producer, context.topics, job.id, seeds, 'job');
     } finally {
       await producer.close();
     }
@@ -188,14 +208,23 @@ export function registerJob(program: Command): void {
   const create = job
     .command('create')
     .description('publish a new crawl job to the jobs topic and seed its start URLs')
-    .argument('<id>', "job id: letters, digits, '.', '_' or '-'")
-    .option('--seed <url...>', 'start URL of the crawl; its host or domain defines the scope');
+    .argument(
+      '<id>',
+      "job id: letters, digits, '.', '_' or '-'; or a crawl module (.ts/.js exporting defineCrawl), whose name is the id",
+    )
+    .option('--seed <url...>', 'start URL of the crawl; its host or domain defines the scope')
+    .option('--id <id>', "with a crawl module: the job id (default: the definition's name)")
+    .option(
+      '--module-as <specifier>',
+      "with a crawl module: the path or package crawlers load it by (default: the module's absolute path here)",
+    );
   addJobSettingOptions(create).action(createJob);
   describeCommand(create, {
     examples: [
       'kraul job create docs --seed https://example.com/docs/ --scope host --max-pages 5000',
       'kraul job create news --seed https://a.example/ --seed https://b.example/ --delay 2s --output text',
       "kraul job create shop --seed https://shop.example/ --deny '/cart' --deny '\\?sort=' --strategy best-first --keywords shoes,boots",
+      'kraul job create ./crawls/shop.ts --module-as /crawls/shop.ts',
     ],
     notes: [
       'Every role reads the job from the compacted jobs topic; the seeds are also published to the events topic,\n' +

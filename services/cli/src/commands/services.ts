@@ -4,7 +4,7 @@ import { ConfigError, describeDefaults, loadConfig } from '@kraul/config';
 // client, HTML parser, sqlite) when it starts, not the other roles' workers.
 import { type CrawlerConfig, crawlerConfigSchema } from '@kraul/crawler-service/config';
 import { type FrontierConfig, frontierConfigSchema } from '@kraul/frontier-service/config';
-import { topicNames } from '@kraul/protocol';
+import { groupId, topicNames } from '@kraul/protocol';
 import { JobRegistry } from '@kraul/runtime';
 // The error class alone: the store package's index loads sqlite, which only the frontier needs.
 import { DataDirError } from '@kraul/store/data-dir';
@@ -62,9 +62,21 @@ const ROLES: Readonly<
   Record<ServiceName, (config: AnyServiceConfig, context: ServiceContext) => Promise<Role>>
 > = {
   crawler: async (config, context) => {
-    const { CrawlerWorker } = await ROLE_MODULES.crawler();
-    return new CrawlerWorker({
+    const [{ CrawlerWorker }, { DefinitionHook }] = await Promise.all([
+      ROLE_MODULES.crawler(),
+      import('@kraul/framework'),
+    ]);
+    // Jobs made from a crawl module run its page handlers here, in threads of their own.
+    const handlers = new DefinitionHook({
+      topics: topicNames(context.prefix),
+      groupId: groupId(context.prefix, 'crawlers'),
+      log: context.log,
+      metrics: context.metrics,
+      threads: config.handlerThreads,
+    });
+    const worker = new CrawlerWorker({
       ...context,
+      pageHook: handlers.hook,
       concurrency: config.concurrency,
       partitionBuffer: config.partitionBuffer,
       userAgent: config.userAgent,
@@ -81,6 +93,13 @@ const ROLES: Readonly<
         maxRedirects: config.maxRedirects,
       },
     });
+    return {
+      start: () => worker.start(),
+      stop: async () => {
+        await worker.stop();
+        await handlers.close();
+      },
+    };
   },
   frontier: async (config, context) => {
     const { FrontierWorker } = await ROLE_MODULES.frontier();

@@ -1,29 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { SHOP_PRODUCTS, shopProduct, startTestSite, type TestSite } from '@kraul/testkit';
+import { SHOP_PRODUCTS, startTestSite, type TestSite } from '@kraul/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKraulIn } from './kraul-process.ts';
+import { expectedShopItems, type ItemLine, shopCrawl } from './shop-items.ts';
 import { readJsonLines, tempWorkDir } from './site-crawl.ts';
-
-const shopCrawl = fileURLToPath(new URL('./fixtures/shop-crawl.ts', import.meta.url));
-
-interface ItemLine {
-  job: string;
-  id: string;
-  url: string;
-  label?: string;
-  data: { id: number; name: string; cents: number; category: string; listPage: number };
-}
-
-/** The items a correct crawl of the shop with fixtures/shop-crawl.ts yields: all but 5, 6 and 7. */
-export function expectedShopItems(): ItemLine['data'][] {
-  const items: ItemLine['data'][] = [];
-  for (let id = 1; id <= SHOP_PRODUCTS; id++) {
-    if (id >= 5 && id <= 7) continue;
-    const { name, price, category } = shopProduct(id);
-    items.push({ id, name, cents: price, category, listPage: Math.ceil(id / 4) });
-  }
-  return items;
-}
 
 describe('kraul run ./crawl.ts', () => {
   let site: TestSite;
@@ -42,7 +22,7 @@ describe('kraul run ./crawl.ts', () => {
   it('runs the handlers on every page, writes valid items, and survives handlers that throw, hang or push bad items', async () => {
     const result = await runKraulIn(['run', shopCrawl, '--out', 'items.jsonl', '--no-progress'], {
       cwd: work.dir,
-      env: { SHOP_ORIGIN: site.hosts[0]!.origin },
+      env: { SHOP_ORIGINS: site.hosts[0]!.origin },
       killAfterMs: 150_000,
     });
     expect(result.stderr).toMatch(/^done: /m);
