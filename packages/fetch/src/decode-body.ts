@@ -17,6 +17,8 @@ export interface DecodedBody {
   bytesOnWire: number;
   bytesDecoded: number;
   truncated: boolean;
+  /** The bytes as received, before decompression (when asked for). */
+  rawBody?: Buffer;
 }
 
 type Stage =
@@ -65,6 +67,7 @@ export async function readBody(
   limits: BodyLimits,
   url: string,
   signal: AbortSignal,
+  keepRaw = false,
 ): Promise<DecodedBody> {
   const codings = contentCodings(contentEncoding);
   if (codings.length > MAX_CODING_LAYERS) {
@@ -78,6 +81,7 @@ export async function readBody(
 
   const state = { bytesOnWire: 0, bytesDecoded: 0, truncated: false };
   const chunks: Buffer[] = [];
+  const rawChunks: Buffer[] | undefined = keepRaw ? [] : undefined;
 
   async function* countWire(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of chunks) {
@@ -86,10 +90,14 @@ export async function readBody(
         if (limits.oversize === 'fail') throw tooLarge(url, 'body', limits.maxBodyBytes);
         state.bytesOnWire += room;
         state.truncated = true;
-        if (room > 0) yield chunk.subarray(0, room);
+        if (room > 0) {
+          rawChunks?.push(chunk.subarray(0, room));
+          yield chunk.subarray(0, room);
+        }
         return;
       }
       state.bytesOnWire += chunk.length;
+      rawChunks?.push(chunk);
       yield chunk;
     }
   }
@@ -114,7 +122,10 @@ export async function readBody(
   } catch (error) {
     if (!(error instanceof EnoughRead)) throw error;
   }
-  return { body: Buffer.concat(chunks, state.bytesDecoded), ...state };
+  const body = Buffer.concat(chunks, state.bytesDecoded);
+  // Without content codings the bytes received are the body itself.
+  const rawBody = rawChunks && (decoders.length === 0 ? body : Buffer.concat(rawChunks));
+  return { body, ...state, ...(rawBody ? { rawBody } : {}) };
 }
 
 function decoderFor(coding: string, head: Buffer[] | undefined, url: string): Transform {

@@ -32,6 +32,10 @@ interface Sent {
   response: Dispatcher.ResponseData;
   connection: ResponseConnection | undefined;
   ttfbMs: number;
+  /** Header lines as received, when the run keeps the raw exchange. */
+  rawHeaders?: [string, string][];
+  /** Request header lines as sent, when the run keeps the raw exchange. */
+  sentHeaders?: [string, string][];
 }
 
 /** One call of `fetch`. */
@@ -133,7 +137,13 @@ export class HttpFetcher {
       this.#checkLiteralAddress(current, requestedUrl);
       deadline.check();
       const validators = chain.hops.length === 0 ? options.validators : undefined;
-      const sent = await this.#send(current, run.method, validators, deadline.signal);
+      const sent = await this.#send(
+        current,
+        run.method,
+        validators,
+        deadline.signal,
+        options.keepRaw === true,
+      );
       const headers = flattenHeaders(sent.response.headers);
       let next: URL | undefined;
       try {
@@ -182,7 +192,14 @@ export class HttpFetcher {
           throw tooLarge(requestedUrl, 'body', limits.maxBodyBytes);
         }
         const encoding = last.headers['content-encoding'];
-        decoded = await readBody(response.body, encoding, limits, requestedUrl, deadline.signal);
+        decoded = await readBody(
+          response.body,
+          encoding,
+          limits,
+          requestedUrl,
+          deadline.signal,
+          options.keepRaw === true,
+        );
       }
     } catch (error) {
       closeBody(response.body);
@@ -195,6 +212,19 @@ export class HttpFetcher {
     };
     if (connection?.dnsMs !== undefined) timings.dnsMs = connection.dnsMs;
     if (connection?.connectMs !== undefined) timings.connectMs = connection.connectMs;
+    const { rawBody, ...kept } = decoded;
+    const raw = last.sent.rawHeaders && {
+      request: {
+        method: run.method,
+        target: `${last.url.pathname}${last.url.search}`,
+        headers: last.sent.sentHeaders ?? [],
+      },
+      httpVersion: '1.1' as const,
+      statusText: response.statusText ?? '',
+      headers: last.sent.rawHeaders,
+      body: rawBody ?? Buffer.alloc(0),
+      truncated: decoded.truncated,
+    };
     return {
       url: requestedUrl,
       finalUrl: last.url.href,
@@ -206,9 +236,10 @@ export class HttpFetcher {
       charset,
       contentLength,
       skippedBody: hasBody && !wanted,
-      ...decoded,
+      ...kept,
       timings,
       address: connection?.address ?? ipLiteralOf(last.url.hostname),
+      ...(raw ? { raw } : {}),
     };
   }
 
@@ -233,6 +264,7 @@ export class HttpFetcher {
     method: 'GET' | 'HEAD',
     validators: FetchRequestOptions['validators'],
     signal: AbortSignal,
+    keepRaw: boolean,
   ): Promise<Sent> {
     const headers: Record<string, string> = {
       'user-agent': this.#settings.userAgent,
@@ -244,7 +276,15 @@ export class HttpFetcher {
     const sentAt = performance.now();
     return new Promise((resolve, reject) => {
       this.#agent.request(
-        { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, signal },
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method,
+          headers,
+          signal,
+          // Raw: header lines in their case and order, for an archive of the exchange.
+          ...(keepRaw ? { responseHeaders: 'raw' as const } : {}),
+        },
         (error, response) => {
           if (error) {
             reject(error);
@@ -252,11 +292,43 @@ export class HttpFetcher {
           }
           // Synchronously, before another response's headers can be parsed.
           const connection = takeResponseConnection();
-          resolve({ response, connection, ttfbMs: performance.now() - sentAt });
+          const ttfbMs = performance.now() - sentAt;
+          if (!keepRaw) {
+            resolve({ response, connection, ttfbMs });
+            return;
+          }
+          const rawHeaders = headerPairs(response.headers as unknown as string[]);
+          resolve({
+            response: { ...response, headers: groupHeaders(rawHeaders) },
+            connection,
+            ttfbMs,
+            rawHeaders,
+            sentHeaders: [['Host', url.host], ...Object.entries(headers)],
+          });
         },
       );
     });
   }
+}
+
+/** `[name, value, name, value, ...]` (undici's raw headers) as pairs. */
+function headerPairs(flat: readonly (string | Buffer)[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), String(flat[i + 1])]);
+  return pairs;
+}
+
+/** Raw header lines as undici's parsed headers: lower-case names, repeats as arrays. */
+function groupHeaders(pairs: readonly [string, string][]): Dispatcher.ResponseData['headers'] {
+  const grouped: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of pairs) {
+    const key = name.toLowerCase();
+    const known = grouped[key];
+    if (known === undefined) grouped[key] = value;
+    else if (Array.isArray(known)) known.push(value);
+    else grouped[key] = [known, value];
+  }
+  return grouped;
 }
 
 /** Lower-case names, one string per header (repeated headers joined by ', '). */

@@ -81,6 +81,27 @@ export interface FetchRequestOptions {
   maxBodyBytes?: number;
   maxDecodedBytes?: number;
   oversize?: 'fail' | 'truncate';
+  /** Keep the final exchange as it went over the wire (`FetchResponse.raw`), for archives. Default: false. */
+  keepRaw?: boolean;
+}
+
+/** The final request and response of a fetch as they went over the wire (HTTP/1.1). */
+export interface RawExchange {
+  request: {
+    method: 'GET' | 'HEAD';
+    /** Path and query, as sent on the request line. */
+    target: string;
+    /** Header lines as sent, Host first. */
+    headers: [string, string][];
+  };
+  httpVersion: '1.1';
+  statusText: string;
+  /** Response header lines as received: names in their case, in order, repeats apart. */
+  headers: [string, string][];
+  /** The body as received, still content-encoded (dechunked); cut where the fetch cut it. */
+  body: Buffer;
+  /** The body went over a limit and `body` holds only its start. */
+  truncated: boolean;
 }
 
 export interface FetchTimings {
@@ -130,6 +151,8 @@ export interface FetchResponse {
   timings: FetchTimings;
   /** Remote IP that served the final response. */
   address: string | undefined;
+  /** The final exchange as on the wire, when `keepRaw` asked for it. */
+  raw?: RawExchange;
 }
 
 export interface FetcherSettings {
