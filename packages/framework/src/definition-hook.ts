@@ -1,38 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { OutgoingRecord } from '@kraul/bus';
-import {
-  type DeadLetter,
-  type ErrorClass,
-  encodeMessage,
-  type FetchRequest,
-  type Item,
-  type Job,
-  type PageFetched,
-  type TopicNames,
-} from '@kraul/protocol';
+import { type DeadLetter, encodeMessage, type Item, type Job, type TopicNames } from '@kraul/protocol';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { type HandlerOutcome, HandlerPool } from './handler-pool.ts';
 import type { PushedItem } from './handler-protocol.ts';
 import { moduleTarget } from './load.ts';
-
-/** The fetched page as the crawler hands it over (the crawler's HookedPage, structurally). */
-export interface FetchedPage {
-  request: FetchRequest;
-  job: Job;
-  response: {
-    status: number;
-    finalUrl: string;
-    headers: Record<string, string>;
-    contentType: string | undefined;
-    body: Buffer;
-    skippedBody: boolean;
-  };
-  event: PageFetched;
-}
-
-export type HookOutcome =
-  | { records: OutgoingRecord[] }
-  | { failure: { errorClass: ErrorClass; retryable: boolean; message: string } };
+import type { FetchedPage, HookOutcome } from './page-hooks.ts';
 
 /** What the handlers did so far in this process: the run summary's figures. */
 export interface HandlerStats {

@@ -3,8 +3,9 @@ import { decodeMessage, type FetchRequest, type Job, type PageFetched, topicName
 import { createLogger, createMetricsRegistry } from '@kraul/telemetry';
 import { fingerprint } from '@kraul/url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DefinitionHook, type FetchedPage } from '../src/definition-hook.ts';
+import { DefinitionHook } from '../src/definition-hook.ts';
 import { definitionJob, importDefinition, requestMeta } from '../src/index.ts';
+import type { FetchedPage } from '../src/page-hooks.ts';
 
 const modulePath = fileURLToPath(new URL('./fixtures/shop-crawl.ts', import.meta.url));
 const topics = topicNames('t');
@@ -56,6 +57,8 @@ function page(job: Job, url: string, html: string, meta?: FetchRequest['meta']):
     job,
     event,
     response: {
+      url,
+      address: '127.0.0.2',
       status: 200,
       finalUrl: url,
       headers: { 'content-type': 'text/html; charset=utf-8' },

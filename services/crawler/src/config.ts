@@ -44,6 +44,14 @@ export const crawlerConfigSchema = z.object({
     .max(64)
     .default(2)
     .describe('Threads per crawl module that run its page handlers (jobs made from a crawl module)'),
+  warcDir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Write every fetched page to WARC files in this folder; unset means no WARC output'),
+  warcFileSize: byteSize()
+    .default(1024 ** 3)
+    .describe('Size at which a WARC file is closed and the next begun'),
 });
 
 export type CrawlerConfig = z.output<typeof crawlerConfigSchema>;

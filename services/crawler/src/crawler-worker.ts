@@ -53,6 +53,8 @@ export interface CrawlerWorkerOptions {
   onHostRun?: (run: HostRun<{ url: string }>) => void;
   /** User code run on every fetched page (page-hook.ts): extra records, or a failure instead. */
   pageHook?: PageHook;
+  /** Keep each response as on the wire (`response.raw`) for the page hook: WARC output. Default: false. */
+  keepRawResponses?: boolean;
 }
 
 interface CrawlTask {
@@ -397,6 +399,7 @@ export class CrawlerWorker {
     try {
       const response = await fetcher.fetch(request.url, {
         ...(request.validators ? { validators: request.validators } : {}),
+        ...(this.#options.keepRawResponses ? { keepRaw: true } : {}),
         bodyFor: wantsBody,
         checkRedirect: (target) => {
           const verdict = scope.check(target, request.depth);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DefinitionHook, type HandlerStats } from '@kraul/framework';
+import { combinePageHooks, DefinitionHook, type HandlerStats, WarcHook } from '@kraul/framework';
 import { groupId, type Job, topicNames } from '@kraul/protocol';
 import { DataDirError } from '@kraul/store';
 import {
@@ -25,6 +25,7 @@ interface RunOptions extends Record<string, unknown> {
   job?: string;
   dataDir?: string;
   out?: string;
+  warc?: string;
   output?: string;
   failures?: string;
   concurrency?: string;
@@ -94,6 +95,11 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
       })
     : undefined;
   const outFile = options.out ? resolve(options.out) : undefined;
+  // --warc: every fetched page archived, before handlers see it (their links replace the page's).
+  const warc = options.warc
+    ? new WarcHook({ dir: resolve(options.warc), writer: `run-${process.pid}`, metrics })
+    : undefined;
+  const pageHooks = [warc?.hook, handlers?.hook].filter((hook) => hook !== undefined);
   const crawl = new EmbeddedCrawl({
     job,
     dataDir,
@@ -106,7 +112,8 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     crawler: {
       userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
       concurrency,
-      ...(handlers ? { pageHook: handlers.hook } : {}),
+      ...(pageHooks.length > 0 ? { pageHook: combinePageHooks(...pageHooks) } : {}),
+      ...(warc ? { keepRawResponses: true } : {}),
     },
     // Interactive crawls retry a failing page after seconds, not the cluster's half minute.
     frontier: { retry: { baseMs: 5_000, maxMs: 60_000 }, feedIntervalMs: 100 },
@@ -116,6 +123,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     await crawl.start(seeds);
   } catch (error) {
     await handlers?.close();
+    await warc?.close();
     // A folder that is not this job's state (a file, someone's documents, another job) is a
     // bad --data-dir: exit 2 with the one line that says why; nothing in it was touched.
     if (error instanceof DataDirError)
@@ -166,6 +174,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     uninstall();
     progress.stop();
     await handlers?.close();
+    await warc?.close();
   }
 
   const { counts, elapsedMs } = crawl.progress();
@@ -179,6 +188,7 @@ async function run(urls: string[], options: RunOptions, command: Command): Promi
     `  job ${id}: ${counts.done} done, ${counts.failed} failed, ${counts.dropped} dropped, ${counts.queued + counts.inflight} left to fetch`,
     ...reasonLines(crawl.reasonCounts(), '    '),
     ...(handlers ? [handlerSummary(handlers.stats())] : []),
+    ...(warc ? [`  WARC: ${plural(warc.files().length, 'file')} in ${options.warc}`] : []),
     ...(options.out && module ? [`  ${plural(crawl.itemsWritten(), 'item')} written to ${options.out}`] : []),
     ...(options.out && !module
       ? [`  pages written to ${options.out}${noindexNote(crawl.noindexSkipped())}`]
@@ -223,6 +233,10 @@ export function registerRun(program: Command): void {
     .option(
       '--out <file>',
       "append every page to this file as JSON lines (implies --output text); with a crawl module, the module's items",
+    )
+    .option(
+      '--warc <dir>',
+      'write every fetched page to WARC/1.1 files in this folder (request, response or revisit, metadata with its links)',
     )
     .option(
       '--skip-noindex',

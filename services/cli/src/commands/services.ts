@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Bus, BusAdmin } from '@kraul/bus';
 import { ConfigError, describeDefaults, loadConfig } from '@kraul/config';
 // Each role's settings schema alone: a role loads its own worker (and what that needs: HTTP
@@ -62,7 +63,7 @@ const ROLES: Readonly<
   Record<ServiceName, (config: AnyServiceConfig, context: ServiceContext) => Promise<Role>>
 > = {
   crawler: async (config, context) => {
-    const [{ CrawlerWorker }, { DefinitionHook }] = await Promise.all([
+    const [{ CrawlerWorker }, { combinePageHooks, DefinitionHook, WarcHook }] = await Promise.all([
       ROLE_MODULES.crawler(),
       import('@kraul/framework'),
     ]);
@@ -74,9 +75,20 @@ const ROLES: Readonly<
       metrics: context.metrics,
       threads: config.handlerThreads,
     });
+    // --warc-dir: every fetched page archived, before handlers see it (their links replace the page's).
+    const warc =
+      config.warcDir === undefined
+        ? undefined
+        : new WarcHook({
+            dir: config.warcDir,
+            writer: `${hostname().replace(/[^A-Za-z0-9.-]/g, '-')}-${process.pid}`,
+            maxFileBytes: config.warcFileSize,
+            metrics: context.metrics,
+          });
     const worker = new CrawlerWorker({
       ...context,
-      pageHook: handlers.hook,
+      pageHook: warc ? combinePageHooks(warc.hook, handlers.hook) : handlers.hook,
+      keepRawResponses: warc !== undefined,
       concurrency: config.concurrency,
       partitionBuffer: config.partitionBuffer,
       userAgent: config.userAgent,
@@ -98,6 +110,7 @@ const ROLES: Readonly<
       stop: async () => {
         await worker.stop();
         await handlers.close();
+        await warc?.close();
       },
     };
   },

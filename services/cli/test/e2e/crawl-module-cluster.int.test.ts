@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { startTestSite, type TestSite, uniqueName } from '@kraul/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +12,7 @@ import {
 import { runKraulIn } from './kraul-process.ts';
 import { comparableItems, expectedShopItems, type ItemLine, shopCrawl } from './shop-items.ts';
 import { readJsonLines, tempWorkDir, waitUntil } from './site-crawl.ts';
+import { readWarcDir } from './warc-records.ts';
 
 const SESSION = ['--session-timeout', '3s'];
 
@@ -55,6 +56,7 @@ describe('one crawl module, embedded and on the cluster', () => {
     site.clearLog();
 
     const prefix = uniqueName('e2e-module');
+    const warcDir = join(work.dir, 'warc');
     await createTopics(prefix, work.dir);
     roles.push(
       ...(await Promise.all([
@@ -71,8 +73,8 @@ describe('one crawl module, embedded and on the cluster', () => {
           ],
         }),
         startRole('strategy', prefix, { cwd: work.dir, args: SESSION }),
-        startRole('crawler', prefix, { cwd: work.dir, args: SESSION }),
-        startRole('crawler', prefix, { cwd: work.dir, args: SESSION }),
+        startRole('crawler', prefix, { cwd: work.dir, args: [...SESSION, '--warc-dir', warcDir] }),
+        startRole('crawler', prefix, { cwd: work.dir, args: [...SESSION, '--warc-dir', warcDir] }),
       ])),
     );
     const created = await runKraulIn(['job', 'create', shopCrawl, '--prefix', prefix], {
@@ -118,5 +120,18 @@ describe('one crawl module, embedded and on the cluster', () => {
 
     const exits = await stopRoles(roles.splice(0));
     expect(exits.map((exit) => exit.code)).toEqual([0, 0, 0, 0]);
+
+    // --warc-dir: each crawler wrote its own files; every answer of the site is archived.
+    const { files, records } = await readWarcDir(warcDir);
+    for (const file of files)
+      expect(basename(file)).toMatch(/^kraul-[A-Za-z0-9.-]+-\d+-\d{17}-\d{5}\.warc\.gz$/);
+    const answered = site.requests(
+      (request) => request.path !== '/robots.txt' && request.status !== undefined,
+    );
+    const responses = records.filter((record) => record.type === 'response');
+    expect(new Set(responses.map((record) => record.uri))).toEqual(
+      new Set(answered.map((request) => request.url)),
+    );
+    for (const response of responses) expect(response.computedDigest).toBe(response.payloadDigest);
   });
 });
