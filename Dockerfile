@@ -17,6 +17,7 @@ COPY packages/config/package.json packages/config/
 COPY packages/crawl/package.json packages/crawl/
 COPY packages/extract/package.json packages/extract/
 COPY packages/fetch/package.json packages/fetch/
+COPY packages/framework/package.json packages/framework/
 COPY packages/frontier/package.json packages/frontier/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/runtime/package.json packages/runtime/

@@ -178,7 +178,7 @@ export class EmbeddedCrawl {
   /**
    * Resolves once the crawl has nothing left to do (the same check as `kraul job wait`: the
    * frontier's progress reports and the groups' lags, see `awaitJob`) and every page document
-   * is written, or once it is being stopped: the roles it polls are closing then.
+   * and item is written, or once it is being stopped: the roles it polls are closing then.
    */
   async finished(pollMs = 200): Promise<void> {
     if (!this.#jobs) return;
@@ -195,11 +195,10 @@ export class EmbeddedCrawl {
       cancelled: () => this.#stopping || this.#frontier?.failure !== undefined,
     });
     if (this.#frontier?.failure) throw this.#frontier.failure;
-    while (
-      !this.#stopping &&
-      this.#pages &&
-      (await this.#lagOf([[this.#pages.groupId, this.#topics.pages]])) > 0
-    ) {
+    const outputs: [string, string][] = [];
+    if (this.#pages) outputs.push([this.#pages.groupId, this.#topics.pages]);
+    if (this.#items) outputs.push([this.#items.groupId, this.#topics.items]);
+    while (!this.#stopping && outputs.length > 0 && (await this.#lagOf(outputs)) > 0) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       const failure = this.#frontier?.failure;
       if (failure) throw failure;
