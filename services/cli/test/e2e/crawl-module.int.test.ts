@@ -43,6 +43,9 @@ describe('kraul run ./crawl.ts', () => {
     expect(result.stderr).toMatch(/job shop: 13 done, 2 failed, 0 dropped, 0 left to fetch/);
     expect(result.stderr).toContain('1 invalid (dead-lettered), 2 failures, 2 time-outs');
     expect(result.stderr).toContain('9 items written to items.jsonl');
+    // The failed URLs' reasons in the summary.
+    expect(result.stderr).toMatch(/page handler error\b.*1/);
+    expect(result.stderr).toMatch(/page handler time-out\b.*1/);
   });
 
   it('names a module that exports no crawl definition, with exit code 2', async () => {
