@@ -13,6 +13,7 @@ export {
   type SiteShape,
 } from './graph.ts';
 export { ETAG, LAST_MODIFIED } from './handlers/conditional.ts';
+export { NEWS_ARTICLES, type NewsArticle, newsArticle } from './handlers/news.ts';
 export { SHOP_PAGES, SHOP_PER_PAGE, SHOP_PRODUCTS, type ShopProduct, shopProduct } from './handlers/shop.ts';
 export { LISTING_ITEMS_PER_PAGE, LISTING_PAGES } from './handlers/traps.ts';
 export type { RobotsMode, TestSiteOptions } from './options.ts';

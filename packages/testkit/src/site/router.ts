@@ -2,6 +2,7 @@ import type { Handler } from './context.ts';
 import { etag } from './handlers/conditional.ts';
 import { encodedPageHandlers } from './handlers/encodings.ts';
 import { graphPage, noindexPage, xRobotsTagPage } from './handlers/graph-pages.ts';
+import { newsPage } from './handlers/news.ts';
 import { redirectChain, redirectLoop, redirectTo } from './handlers/redirects.ts';
 import { movedRobotsTxt, robotsTxt } from './handlers/robots.ts';
 import { shopPage } from './handlers/shop.ts';
@@ -53,6 +54,7 @@ const PREFIXES = new Map<string, Handler>([
   ['deep', deep],
   ['list', listingItem],
   ['shop', shopPage],
+  ['news', newsPage],
 ]);
 
 /** The handler for a path; unknown paths get a 404 page. */
