@@ -1,3 +1,4 @@
+export { z } from 'zod';
 export * from './define.ts';
 export { DefinitionHook, type DefinitionHookOptions, type HandlerStats } from './definition-hook.ts';
 export { type DefinitionSeed, definitionJob } from './job.ts';
