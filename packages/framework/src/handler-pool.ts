@@ -17,11 +17,14 @@ interface Pending {
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
+  loaded: boolean;
   running: Pending | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
 const THREAD_URL = new URL('./handler-thread.ts', import.meta.url);
+/** A module that has not loaded by then (a top-level await that never settles) fails its pages. */
+const LOAD_TIMEOUT_MS = 60_000;
 
 /**
  * Threads that run one crawl module's handlers, one page at a time each. A handler past its
@@ -70,7 +73,9 @@ export class HandlerPool {
       const pending = this.#queue.shift()!;
       slot.running = pending;
       const chosen = slot;
+      if (!chosen.loaded) chosen.timer = setTimeout(() => this.#loadTimedOut(chosen), LOAD_TIMEOUT_MS);
       void chosen.ready.then(() => {
+        clearTimeout(chosen.timer);
         if (chosen.running !== pending) return;
         // The limit counts from when the handler starts, not while the thread loads the module.
         chosen.timer = setTimeout(() => this.#timeOut(chosen, pending), pending.timeoutMs);
@@ -87,12 +92,16 @@ export class HandlerPool {
       ready: new Promise<void>((resolve) => {
         markReady = resolve;
       }),
+      loaded: false,
       running: undefined,
       timer: undefined,
     };
     worker.on('message', (message: ThreadMessage) => {
-      if (message.type === 'ready') markReady();
-      else if (message.type === 'log')
+      if (message.type === 'ready') {
+        slot.loaded = true;
+        markReady();
+      }
+      if (message.type === 'log')
         this.#log[message.level]({ ...message.fields, source: 'handler' }, message.message);
       else if (message.type === 'load-failed') this.#failLoad(message.message);
       else if (message.type === 'result') this.#finish(slot, message.id, message.result);
@@ -144,6 +153,14 @@ export class HandlerPool {
     const message = `handler ran longer than ${pending.timeoutMs} ms and was stopped`;
     pending.resolve({ ok: false, label: undefined, timedOut: true, error: { message, stack: message } });
     this.#dispatch();
+  }
+
+  #loadTimedOut(slot: Slot): void {
+    if (slot.loaded || !this.#slots.includes(slot)) return;
+    this.#drop(slot);
+    void this.#retire(slot);
+    this.#failLoad(`it did not finish loading within ${LOAD_TIMEOUT_MS / 1_000} s`);
+    slot.running?.resolve(this.#loadFailure());
   }
 
   #failLoad(message: string): void {

@@ -15,6 +15,8 @@ export type HandlerLogSink = (
 
 const MAX_LINKS = 50_000;
 const MAX_ITEMS = 10_000;
+/** Well under the brokers' default record limit (1 MiB), with room for the envelope. */
+const MAX_ITEM_CHARS = 512 * 1024;
 
 function routeOf(definition: CrawlDefinition, label: string | undefined): PageHandler | undefined {
   if (label !== undefined && definition.handlers?.[label]) return definition.handlers[label];
@@ -122,6 +124,13 @@ function checkItem(definition: CrawlDefinition, item: unknown): PushedItem {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     return { ok: false, data: json.slice(0, 10_000), error: 'an item is an object' };
+  // One record on the items topic: larger ones would be refused by the brokers for good.
+  if (json.length > MAX_ITEM_CHARS)
+    return {
+      ok: false,
+      data: json.slice(0, 10_000),
+      error: `the item is ${json.length} characters as JSON; at most ${MAX_ITEM_CHARS} fit in one record`,
+    };
   const schema = definition.item;
   if (!schema) return { ok: true, data: data as Record<string, unknown> };
   const parsed = schema.safeParse(data);
