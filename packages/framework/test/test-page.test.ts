@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadStrategy } from '@kraul/strategy';
 import { describe, expect, it } from 'vitest';
-import { definitionJob, importDefinition, testPage } from '../src/index.ts';
+import { defineCrawl, definitionJob, importDefinition, testPage } from '../src/index.ts';
 import shop from './fixtures/shop-crawl.ts';
 
 describe('testPage', () => {
@@ -32,6 +32,24 @@ describe('testPage', () => {
     expect(odd.invalidItems[0]!.error).toContain('price');
     expect(odd.logs).toEqual([
       { level: 'info', message: 'default handler', fields: { status: 200, url: 'http://shop.test/x' } },
+    ]);
+  });
+
+  it('refuses an item too large for one record, and a value that is not an object', async () => {
+    const crawl = defineCrawl({
+      name: 'big',
+      seeds: ['http://big.test/'],
+      handle: ({ push }) => {
+        push({ text: 'x'.repeat(600_000) });
+        push(['not', 'an', 'object'] as unknown as Record<string, unknown>);
+        push({ fine: true });
+      },
+    });
+    const page = await testPage(crawl, { url: 'http://big.test/', html: '' });
+    expect(page.items).toEqual([{ fine: true }]);
+    expect(page.invalidItems.map((item) => item.error)).toEqual([
+      expect.stringContaining('fit in one record'),
+      'an item is an object',
     ]);
   });
 
