@@ -137,7 +137,7 @@ describe('docker compose: a crawl cluster seeded from the host, scaled and losin
     expect(await cluster.inspect(topics!, '{{.State.Status}} {{.State.ExitCode}}')).toBe('exited 0');
     const described = await cluster.kraul(['topics', 'describe']);
     expect(described.code).toBe(0);
-    for (const role of ['todo', 'events', 'schedule', 'pages', 'jobs', 'dlq']) {
+    for (const role of ['todo', 'events', 'schedule', 'pages', 'items', 'jobs', 'dlq']) {
       expect(described.stdout).toMatch(new RegExp(`^${role}\\s+kraul\\.${role}\\s+\\d+`, 'm'));
     }
     expect(described.stdout).toMatch(/^todo\s+kraul\.todo\s+12\s*$/m);

@@ -28,7 +28,7 @@ describe('topicWarnings', () => {
   it('names missing topics', () => {
     const descriptions = healthy();
     descriptions[3] = undefined;
-    descriptions[5] = undefined;
+    descriptions[6] = undefined;
     expect(topicWarnings({ specs, descriptions, configs: configsOf(), brokers: 3 })).toEqual([
       'missing topics acme.pages, acme.dlq: run `kraul topics create`',
     ]);
@@ -47,7 +47,7 @@ describe('topicWarnings', () => {
     const configs = configsOf(Object.fromEntries(specs.map((s) => [s.role, { 'min.insync.replicas': '1' }])));
     expect(topicWarnings({ specs, descriptions, configs, brokers: 1 })).toEqual([]);
     const warnings = topicWarnings({ specs, descriptions, configs, brokers: 3 });
-    expect(warnings).toHaveLength(6);
+    expect(warnings).toHaveLength(7);
     expect(warnings[0]).toBe(
       'acme.todo has a single replica on a cluster of 3 brokers: losing one broker loses records',
     );

@@ -51,7 +51,7 @@ describe('kraul cluster up|status|down against the running broker', () => {
     });
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    expect(up.stdout).toContain(`topics of ${prefix}: 6 topics created, 0 already there`);
+    expect(up.stdout).toContain(`topics of ${prefix}: 7 topics created, 0 already there`);
     expect(up.stdout).toMatch(/cluster up: 4 processes ready on .*, prefix /);
     const state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterState;
     expect(state.processes.map((entry) => entry.name)).toEqual([
