@@ -42,6 +42,26 @@ describe('HttpFetcher with keepRaw', () => {
     expect(raw.truncated).toBe(false);
   });
 
+  it('keeps a 304 answer to a conditional request: the validators sent, no body', async () => {
+    const server = await serve((request, response) => {
+      if (request.headers['if-none-match'] === '"v1"') {
+        response.writeHead(304, { ETag: '"v1"' });
+        response.end();
+        return;
+      }
+      response.end('fresh');
+    });
+    const result = await fetcher().fetch(`${server.origin}/page`, {
+      keepRaw: true,
+      validators: { etag: '"v1"' },
+    });
+    expect(result.status).toBe(304);
+    expect(result.raw!.statusText).toBe('Not Modified');
+    expect(result.raw!.request.headers).toContainEqual(['if-none-match', '"v1"']);
+    expect(result.raw!.headers).toContainEqual(['ETag', '"v1"']);
+    expect(result.raw!.body.length).toBe(0);
+  });
+
   it('keeps nothing raw unless asked, and an unencoded body is its own raw body', async () => {
     const server = await serve((_request, response) => response.end('plain'));
     expect((await fetcher().fetch(`${server.origin}/`)).raw).toBeUndefined();
