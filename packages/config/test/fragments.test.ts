@@ -13,6 +13,7 @@ describe('shared schema fragments', () => {
     expect(loadConfig(serviceSchema, { env: {} }).config).toEqual({
       kafka: {
         brokers: ['127.0.0.1:9092'],
+        client: 'platformatic',
         clientId: 'kraul',
         compression: 'snappy',
         topicPrefix: 'kraul',
