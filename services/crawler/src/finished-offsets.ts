@@ -34,11 +34,14 @@ export class FinishedOffsets {
       for (const old of carried) if (old < offset) carried.delete(old);
     }
     this.#delivered.add(partition);
+    let open = this.#open.get(partition);
     if (carried?.delete(offset)) {
       if (carried.size === 0) this.#carried.delete(partition);
+      // Skipped, so complete at once, but still beyond the commit while an earlier request is
+      // open: it goes on to the next owner with this worker's handover, or it would be fetched again.
+      if (open && open.size > 0) this.#rememberFinished(partition, offset, open);
       return true;
     }
-    let open = this.#open.get(partition);
     if (!open) {
       open = new Set();
       this.#open.set(partition, open);
@@ -55,6 +58,10 @@ export class FinishedOffsets {
       this.#finished.delete(partition);
       return;
     }
+    this.#rememberFinished(partition, offset, open);
+  }
+
+  #rememberFinished(partition: number, offset: number, open: Set<number>): void {
     let finished = this.#finished.get(partition);
     if (!finished) {
       finished = new Set();

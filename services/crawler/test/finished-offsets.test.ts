@@ -18,10 +18,25 @@ describe('FinishedOffsets', () => {
     offsets.assigned(0);
     // The committed offset was 2: delivery starts there.
     expect(deliver(offsets, 0, [2, 3, 4, 5, 6])).toEqual([3, 5]);
-    // Skipped once only: a later redelivery is work again.
+    // 2, 4 and 6 are still open, so the commit stays at 2: skipped again when it comes back.
     offsets.revoked(0);
     offsets.assigned(0);
-    expect(deliver(offsets, 0, [2, 3, 4, 5, 6])).toEqual([]);
+    expect(deliver(offsets, 0, [2, 3, 4, 5, 6])).toEqual([3, 5]);
+    // Once what lay before them is finished, they are behind the commit and never come again.
+    for (const offset of [2, 4, 6]) offsets.finish(0, offset);
+    expect(offsets.finishedBeyondCommit(0).filter((offset) => offset > 6)).toEqual([]);
+  });
+
+  it('hands over what it skipped for an earlier owner while the commit is still behind it', () => {
+    const offsets = new FinishedOffsets();
+    offsets.assigned(0);
+    // The previous owner finished 11 and 12 beyond its commit at 10.
+    offsets.adopt(0, [11, 12]);
+    expect(deliver(offsets, 0, [10, 11, 12, 13])).toEqual([11, 12]);
+    // 10 and 13 are still running when the partition moves on: the next owner must skip 11 and 12 too.
+    expect(offsets.finishedBeyondCommit(0)).toEqual([11, 12]);
+    offsets.finish(0, 13);
+    expect(offsets.finishedBeyondCommit(0)).toEqual([11, 12, 13]);
   });
 
   it('carries nothing when everything received was finished', () => {
