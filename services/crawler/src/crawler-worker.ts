@@ -483,24 +483,33 @@ export class CrawlerWorker {
     ]);
   }
 
-  /** Sends the task's outputs, retrying a failing bus, then lets its offset be committed. */
+  /**
+   * Sends the task's outputs, then lets its offset be committed. A failing bus (a broker
+   * restart, a leader election) is retried with backoff for as long as this worker owns the
+   * partition: giving up would leave the offset open, and with it the commit of every later
+   * request of the partition, until the next rebalance. Once the partition has moved on, its
+   * new owner fetches the request again; nothing is lost.
+   */
   async #publish(task: CrawlTask, records: OutgoingRecord[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#producer.send(records);
         break;
       } catch (error) {
-        if (attempt >= 5) {
-          // Not completed: the offset stays uncommitted and the request is fetched again
-          // after a restart or rebalance. Nothing is lost; a page may be fetched twice.
-          this.#options.log.error(
-            { err: error, url: task.request.url },
-            'page outcome not sent; left for redelivery',
+        if (!this.#owns(task) || !this.#started) {
+          this.#options.log.warn(
+            { err: error, url: task.request.url, partition: task.partition },
+            'page outcome not sent and its partition has moved on; its next owner fetches it again',
           );
-          if (this.#owns(task)) this.#changeLoad(task.partition, -1);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.#options.log.warn(
+            { err: error, url: task.request.url, partition: task.partition, attempt },
+            'page outcome not sent yet; retrying',
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
       }
     }
     // A task of an earlier assignment of the partition neither completes (its offsets are

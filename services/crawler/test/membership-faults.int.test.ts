@@ -92,12 +92,11 @@ describe('crawler membership changes mid-crawl', { timeout: 240_000 }, () => {
     const fetched = site.countByUrl();
     const pages = requests.map((r) => r.url);
     expect(pages.filter((url) => !fetched.has(url))).toEqual([]);
-    // Duplicates: a page fetched more than once. The issue's target is 0.5%; measured today
-    // 1-3% (docs/cluster.md: most are refetched after the SIGTERM handover, pages a partition's
-    // commit had not yet covered). The bound guards against a regression to wholesale
-    // redelivery (an eager rebalance refetches every queued request), not the target.
+    // Duplicates: a page fetched more than once. Only the SIGKILL may cause any: what the killed
+    // member fetched since its last commit (within ~200 ms) or had in flight. Measured 0.3%
+    // (docs/cluster.md); the bound leaves room for commits that lag on a loaded machine.
     const duplicates = pages.reduce((sum, url) => sum + (fetched.get(url)! - 1), 0);
-    expect(duplicates).toBeLessThanOrEqual(pages.length * 0.05);
+    expect(duplicates).toBeLessThanOrEqual(pages.length * 0.01);
     // Politeness: never two requests to one host closer than its delay, across every handover.
     const violations = site.hosts.flatMap((host) =>
       site
@@ -132,6 +131,16 @@ describe('crawler membership changes mid-crawl', { timeout: 240_000 }, () => {
     );
     // A bound for a shared, overloaded machine (starting one crawler process took 30 s at a
     // load of 40 on 2 cores): a partition stuck for good fails here; docs/cluster.md has figures.
+    // Each page fetched twice, with its partition and request times relative to the first event.
+    const t0 = events[0]!.at;
+    for (const url of pages.filter((page) => fetched.get(page)! > 1)) {
+      const times = site.requests({ path: new URL(url).pathname }).filter((r) => r.url === url);
+      const host = site.hosts[times[0]!.host]!;
+      console.info(
+        `[membership faults] fetched twice: ${url} (partition ${partitionForKey(host.address, PARTITIONS)}) at ` +
+          times.map((r) => `${Math.round(r.startedAt - t0)} ms`).join(', '),
+      );
+    }
     for (const { longest } of stalls) expect(longest).toBeLessThan(30_000);
   });
 });
