@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKafkaBus } from '@kraul/bus';
+import { createKafkaBus } from '@kraul/bus/kafka';
 import { groupId, topicNames } from '@kraul/protocol';
 import { kraulTopicSpecs } from '@kraul/runtime';
 import { Admin } from '@platformatic/kafka';

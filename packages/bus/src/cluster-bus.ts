@@ -1,21 +1,8 @@
+import { type ClusterBusOptions, kafkaClientNames } from './cluster-options.ts';
 import { BusError } from './errors.ts';
 import { createKafkaBus } from './kafka/bus.ts';
-import type { KafkaBusOptions } from './kafka/options.ts';
 import { createKafkajsBus } from './kafkajs/bus.ts';
 import type { Bus } from './types.ts';
-
-/**
- * The Kafka clients a cluster bus can run on. `platformatic` (@platformatic/kafka) is the
- * default: it lost no acknowledged record when a partition leader died. `kafkajs` is there for
- * teams that standardise on it; it did lose acknowledged records in that test.
- */
-export const kafkaClientNames = ['platformatic', 'kafkajs'] as const;
-export type KafkaClientName = (typeof kafkaClientNames)[number];
-
-export interface ClusterBusOptions extends KafkaBusOptions {
-  /** Default: 'platformatic'. */
-  client?: KafkaClientName;
-}
 
 /** A bus on the Kafka cluster, on the client `options.client` names. */
 export function createClusterBus(options: ClusterBusOptions): Bus {

@@ -1,17 +1,6 @@
-export {
-  type ClusterBusOptions,
-  createClusterBus,
-  type KafkaClientName,
-  kafkaClientNames,
-} from './cluster-bus.ts';
+// The Kafka buses are in `@kraul/bus/kafka` (cluster.ts), loaded only by what uses a cluster.
+export { type ClusterBusOptions, type KafkaClientName, kafkaClientNames } from './cluster-options.ts';
 export * from './errors.ts';
-export {
-  checkKafkaAccess,
-  classifyAccessFailure,
-  KafkaAccessError,
-  type KafkaAccessProblem,
-} from './kafka/access-check.ts';
-export { createKafkaBus, KafkaBus } from './kafka/bus.ts';
 export {
   KAFKA_COMPRESSIONS,
   type KafkaBusOptions,
@@ -19,7 +8,6 @@ export {
   type KafkaSaslOptions,
   type KafkaTlsOptions,
 } from './kafka/options.ts';
-export { createKafkajsBus, KafkajsBus } from './kafkajs/bus.ts';
 export { createMemoryBus, MemoryBus, type MemoryBusOptions } from './memory/memory-bus.ts';
 export type { MemoryGroupConsumer } from './memory/memory-consumer.ts';
 export { OffsetTracker } from './offset-tracker.ts';

@@ -1,7 +1,8 @@
 import { type ScriptedCluster, startScriptedCluster, uniqueName } from '@kraul/testkit';
 import { Admin } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClusterBus, type KafkaClientName } from '../src/cluster-bus.ts';
+import { createClusterBus } from '../src/cluster-bus.ts';
+import type { KafkaClientName } from '../src/cluster-options.ts';
 import { ProduceError } from '../src/errors.ts';
 import type { Bus, OutgoingRecord } from '../src/types.ts';
 import { RecordingMember } from './contract/recording-member.ts';

@@ -8,7 +8,8 @@
  * Messages to the parent: `{ type: 'ready' }` once joined, `{ type: 'failed', message }`
  * when it could not join, and `{ type: 'state', id, received, assigned }` per `{ type: 'query', id }`.
  */
-import { createClusterBus, type KafkaClientName } from '../src/cluster-bus.ts';
+import { createClusterBus } from '../src/cluster-bus.ts';
+import type { KafkaClientName } from '../src/cluster-options.ts';
 import type { ConsumerOptions } from '../src/types.ts';
 
 export interface MemberConfig {

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { KafkaClientName } from '../src/cluster-bus.ts';
+import type { KafkaClientName } from '../src/cluster-options.ts';
 import type { ConsumerOptions } from '../src/types.ts';
 import type { DoomedMember } from './contract/harness.ts';
 import type { MemberConfig, MemberMessage, MemberQuery } from './kafka-member.ts';

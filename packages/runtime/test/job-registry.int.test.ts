@@ -1,4 +1,4 @@
-import { createKafkaBus, type KafkaBus } from '@kraul/bus';
+import { createKafkaBus, type KafkaBus } from '@kraul/bus/kafka';
 import { encodeMessage, type FrontierProgress, job, progressKey, topicNames } from '@kraul/protocol';
 import { testBrokers, uniqueName } from '@kraul/testkit';
 import { Admin } from '@platformatic/kafka';

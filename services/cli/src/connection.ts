@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
-import {
-  type Bus,
-  type ClusterBusOptions,
-  checkKafkaAccess,
-  createClusterBus,
-  type KafkaBusOptions,
-  type KafkaTlsOptions,
-} from '@kraul/bus';
+import type { Bus, ClusterBusOptions, KafkaBusOptions, KafkaTlsOptions } from '@kraul/bus';
+import { checkKafkaAccess, createClusterBus } from '@kraul/bus/kafka';
 import {
   ConfigError,
   type ConfigWarning,

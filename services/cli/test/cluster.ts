@@ -1,4 +1,4 @@
-import { createKafkaBus, type KafkaBus } from '@kraul/bus';
+import { createKafkaBus, type KafkaBus } from '@kraul/bus/kafka';
 import { testBrokers, uniqueName } from '@kraul/testkit';
 import { type KraulRun, type RunKraulOptions, runKraul } from './run-kraul.ts';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaBus, KafkajsBus } from '@kraul/bus';
+import { KafkaBus, KafkajsBus } from '@kraul/bus/kafka';
 import { ConfigError } from '@kraul/config';
 import { describe, expect, it } from 'vitest';
 import { kafkaBusOptions, loadConnectionConfig, openBus } from '../src/connection.ts';

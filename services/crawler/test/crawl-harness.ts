@@ -3,7 +3,8 @@
  * topics of a crawl on the test broker, publishes the job, produces fetch requests keyed by
  * host, and reads back what the crawlers publish.
  */
-import { createKafkaBus, type KafkaBus, type Producer, type RecordMetadata } from '@kraul/bus';
+import type { Producer, RecordMetadata } from '@kraul/bus';
+import { createKafkaBus, type KafkaBus } from '@kraul/bus/kafka';
 import {
   type DeadLetter,
   decodeMessage,

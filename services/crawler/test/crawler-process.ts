@@ -8,7 +8,7 @@
  * 'ready' }` once the worker is a member of its group, `{ type: 'failed', message }` when it
  * could not start, and `{ type: 'state', id, stats }` per `{ type: 'query', id }`.
  */
-import { createKafkaBus } from '@kraul/bus';
+import { createKafkaBus } from '@kraul/bus/kafka';
 import { topicNames } from '@kraul/protocol';
 import { JobRegistry } from '@kraul/runtime';
 import { createLogger, createMetricsRegistry, type LogLevel } from '@kraul/telemetry';

@@ -1,4 +1,5 @@
-import { type BusAdmin, createKafkaBus, type GroupConsumer, type KafkaBus, type Producer } from '@kraul/bus';
+import type { BusAdmin, GroupConsumer, Producer } from '@kraul/bus';
+import { createKafkaBus, type KafkaBus } from '@kraul/bus/kafka';
 import {
   decodeMessage,
   encodeMessage,
