@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Bus, ClusterBusOptions, KafkaBusOptions, KafkaTlsOptions } from '@kraul/bus';
-import { checkKafkaAccess, createClusterBus } from '@kraul/bus/kafka';
 import {
   ConfigError,
   type ConfigWarning,
@@ -170,17 +169,20 @@ export function kafkaBusOptions(config: ConnectionConfig): ClusterBusOptions {
  * cause) when they refuse them. Brokers that are down or starting pass: the clients'
  * own retries deal with them.
  */
-export function verifyKafkaAccess(config: ConnectionConfig): Promise<void> {
-  return checkKafkaAccess(kafkaBusOptions(config));
+export async function verifyKafkaAccess(config: ConnectionConfig): Promise<void> {
+  const { checkKafkaAccess } = await import('@kraul/bus/kafka');
+  await checkKafkaAccess(kafkaBusOptions(config));
 }
 
 /**
  * Opens the Kafka bus of a connection config, on the client it names (`--kafka-client`).
- * Nothing connects until a client is used.
+ * Nothing connects until a client is used. The Kafka clients load here, on first use, not
+ * with this module: commands that never reach a cluster (`kraul run`) do without them.
  */
-export function openBus(
+export async function openBus(
   config: ConnectionConfig,
   reporting: Pick<KafkaBusOptions, 'onTransientError' | 'onRecovered' | 'onHandlerError'> = {},
-): Bus {
+): Promise<Bus> {
+  const { createClusterBus } = await import('@kraul/bus/kafka');
   return createClusterBus({ ...kafkaBusOptions(config), ...reporting });
 }

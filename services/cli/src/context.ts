@@ -40,7 +40,7 @@ export function commandContext(
 /** Runs `work` with a Kafka bus and closes the bus afterwards, whatever happens. */
 export async function withBus<T>(context: CommandContext, work: (bus: Bus) => Promise<T>): Promise<T> {
   await verifyKafkaAccess(context.config);
-  const bus = openBus(context.config);
+  const bus = await openBus(context.config);
   try {
     return await work(bus);
   } finally {

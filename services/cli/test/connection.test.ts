@@ -115,8 +115,8 @@ describe('connection settings', () => {
     expect(flagWins.kafka.client).toBe('platformatic');
 
     // Opening a bus connects nothing: the chosen client's bus, closed at once.
-    const kafkajs = openBus(fromEnv);
-    const platformatic = openBus(byDefault);
+    const kafkajs = await openBus(fromEnv);
+    const platformatic = await openBus(byDefault);
     expect(kafkajs).toBeInstanceOf(KafkajsBus);
     expect(platformatic).toBeInstanceOf(KafkaBus);
     await Promise.all([kafkajs.close(), platformatic.close()]);

@@ -184,7 +184,7 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
   await verifyKafkaAccess(connection);
   /** The role once made: /readyz is never true after it failed. */
   let started: Role | undefined;
-  const bus = openBus(connection, {
+  const bus = await openBus(connection, {
     // One line per streak of failures; the bus retries with backoff and /readyz says false meanwhile.
     onTransientError: (error) => {
       const groupId = error.context['groupId'];
