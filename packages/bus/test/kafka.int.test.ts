@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -189,6 +190,32 @@ describe('kafka bus', { timeout: 120_000 }, () => {
     );
     expect(elapsedMs).toBeLessThan(15_000);
     expect(leaver.revoked.flat()).toHaveLength(leaver.assigned.flat().length);
+  });
+
+  it('heartbeats a steady group at its interval, not once per answer', async () => {
+    // Every request the Kafka client sends passes this channel; 68 is ConsumerGroupHeartbeat.
+    const requests = tracingChannel<unknown, { apiKey?: number }>('plt:kafka:connections:api');
+    let heartbeats = 0;
+    const onStart = (context: { apiKey?: number }) => {
+      if (context.apiKey === 68) heartbeats += 1;
+    };
+    const handlers = { start: onStart, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    requests.subscribe(handlers);
+    cleanups.push(async () => requests.unsubscribe(handlers));
+    const { bus, admin } = openBus();
+    const topic = await createTopic(admin, 'heartbeats', 4);
+    const member = await RecordingMember.start(bus, group('heartbeats', topic));
+    cleanups.push(() => member.consumer.close());
+    await waitFor(() => member.consumer.assignment().length === 4, 'the member to own the 4 partitions');
+
+    const before = heartbeats;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const steady = heartbeats - before;
+    console.info(`[kafka bus] ${steady} heartbeats in 3 s of a steady group (interval 500 ms)`);
+    // About six; the coordinator repeats the assignment in every answer to a full heartbeat,
+    // and acknowledging that at once heartbeated in a loop (a thousand a second).
+    expect(steady).toBeGreaterThan(0);
+    expect(steady).toBeLessThan(30);
   });
 
   it('moves the partitions of a SIGKILLed member once its session times out', async () => {

@@ -358,11 +358,14 @@ export class KafkaGroupConsumer implements GroupConsumer {
     if (target === undefined || !this.#running()) return;
     this.#target = undefined;
     const keys = new Set(target.map(partitionKey));
-    await this.#revoke([...this.#owned.values()].filter((stream) => !keys.has(stream.key)));
+    const revoked = [...this.#owned.values()].filter((stream) => !keys.has(stream.key));
+    await this.#revoke(revoked);
     const added = target.filter((tp) => !this.#owned.has(partitionKey(tp)));
     const streams = this.#addStreams(added);
-    // The coordinator hands a revoked partition to its next owner only once this is acknowledged.
-    this.#member?.acknowledge();
+    // The coordinator hands a revoked partition to its next owner only once this is
+    // acknowledged. Only a change is: the coordinator repeats the target in its answer to a
+    // full heartbeat, and acknowledging that at once would heartbeat in a loop.
+    if (revoked.length > 0 || added.length > 0) this.#member?.acknowledge();
     await this.#activate(added, streams);
   }
 
