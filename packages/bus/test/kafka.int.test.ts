@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -466,6 +467,61 @@ describe('kafka bus', { timeout: 120_000 }, () => {
     expect(offsets.size).toBe(50_000);
     const lag = await admin.lag(uniqueName('kraul-test-nobody'), topic);
     expect(lag.reduce((sum, partition) => sum + partition.logEnd, 0)).toBe(50_000);
+  });
+
+  it('puts sends that queue behind a produce request into the next one, each with its own offsets and verdict', async () => {
+    const requests = tracingChannel<unknown, { apiKey?: number }>('plt:kafka:connections:api');
+    let produces = 0;
+    const onStart = (context: { apiKey?: number }) => {
+      if (context.apiKey === 0) produces += 1;
+    };
+    const handlers = { start: onStart, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    requests.subscribe(handlers);
+    cleanups.push(async () => requests.unsubscribe(handlers));
+    const { bus, admin } = openBus();
+    // Record batches up to 100 kB: a send of 128 KiB is refused.
+    const topic = uniqueName('kraul-test-coalesce');
+    await admin.createTopics([{ name: topic, partitions: 3, config: { 'max.message.bytes': '100000' } }]);
+    const producer = bus.producer();
+    await producer.send([{ topic, key: 'warm-up', value: encoder.encode('{}') }]);
+
+    produces = 0;
+    // 300 sends at once, as 300 crawl tasks finishing together make them; one is too large
+    // for the topic (random bytes do not compress) and must fail alone.
+    const tooLarge = 150;
+    const settled = await Promise.allSettled(
+      range(300).map((index) =>
+        producer.send([
+          {
+            topic,
+            key: `host-${index % 7}`,
+            value: index === tooLarge ? randomBytes(128 * 1024) : encoder.encode(`{"n":${index}}`),
+          },
+        ]),
+      ),
+    );
+    expect(settled[tooLarge]!.status).toBe('rejected');
+    const written = settled.flatMap((result, index) =>
+      result.status === 'fulfilled' ? [{ index, meta: result.value[0]! }] : [],
+    );
+    expect(written).toHaveLength(299);
+    // Each send's offset is where its record is: read back, every value at its offset.
+    const byPlace = new Map(written.map(({ index, meta }) => [`${meta.partition}@${meta.offset}`, index]));
+    expect(byPlace.size).toBe(299);
+    const seen = new Map<string, number>();
+    const reader = bus.reader({ topic });
+    await reader.start((batch) => {
+      for (const record of batch.records) {
+        const value = JSON.parse(Buffer.from(record.value).toString('utf8')) as { n?: number };
+        if (value.n !== undefined) seen.set(`${batch.partition}@${record.offset}`, value.n);
+      }
+    });
+    cleanups.push(() => reader.close());
+    await waitFor(() => seen.size === 299, 'the 299 records to be read back');
+    expect(seen).toEqual(byPlace);
+    console.info(`[kafka bus] 300 concurrent sends went in ${produces} produce requests`);
+    // One request per send before (the idempotent client has one in flight per connection).
+    expect(produces).toBeLessThan(150);
   });
 
   it('hands TLS settings to the connection: a broker port sees a TLS ClientHello', async () => {

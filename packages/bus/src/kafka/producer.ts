@@ -20,6 +20,29 @@ interface PlacedMessage {
 }
 
 /**
+ * Sends that queued behind a produce request in flight go in one request up to this many
+ * value bytes: half the brokers' default message.max.bytes (1 MiB), so a merged request is
+ * never refused for its size where each send alone would pass.
+ */
+const MAX_BATCH_BYTES = 512 * 1024;
+/** A send larger than this is never merged with others. */
+const MAX_SHARED_SEND_BYTES = 64 * 1024;
+
+function sendBytes(send: WaitingSend): number {
+  let bytes = 0;
+  for (const message of send.messages) bytes += message.value.length + (message.key?.length ?? 0);
+  return bytes;
+}
+
+/** A send waiting for its turn: its records placed, its caller waiting. */
+interface WaitingSend {
+  records: readonly OutgoingRecord[];
+  messages: PlacedMessage[];
+  resolve: (metadata: RecordMetadata[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
  * acks=all, idempotent by default, every keyed record placed where Java's client puts its key.
  * The partition is computed here (not by the client's partitioner) so each record's offset can
  * be read back from the per-partition base offsets of the broker's answer.
@@ -28,6 +51,9 @@ export class KafkaProducer implements Producer {
   readonly #client: KafkaClientProducer;
   readonly #options: ResolvedKafkaBusOptions;
   readonly #onClosed: (producer: KafkaProducer) => void;
+  readonly #waiting: WaitingSend[] = [];
+  readonly #onIdle: (() => void)[] = [];
+  #sending = false;
   #closed = false;
 
   constructor(
@@ -55,18 +81,83 @@ export class KafkaProducer implements Producer {
     if (this.#closed) throw new ProduceError('the producer is closed', records, { reason: 'closed' });
     const partitionCounts = await this.#partitionCounts(records);
     const messages = records.map((record) => this.#place(record, partitionCounts, records));
-    let result: ProduceResult;
-    try {
-      result = await this.#client.send({ messages });
-    } catch (error) {
-      throw produceFailed(records, error);
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      this.#waiting.push({ records, messages, resolve, reject });
+      this.#sendWaiting();
+    });
+  }
+
+  /**
+   * An idempotent producer has one produce request in flight per broker connection, so sends
+   * queue behind each other. Those that queued while a request was out go together in the
+   * next request (up to {@link MAX_BATCH_BYTES}): no added latency when idle, one round trip
+   * for many sends when busy (a crawler's pages and a frontier's feed come in bursts).
+   */
+  #sendWaiting(): void {
+    if (this.#sending || this.#waiting.length === 0) return;
+    const batch: WaitingSend[] = [];
+    let bytes = 0;
+    while (this.#waiting.length > 0) {
+      const next = this.#waiting[0]!;
+      const size = sendBytes(next);
+      // A large send goes alone: if the broker refuses it for its size, it fails no other.
+      const alone = size > MAX_SHARED_SEND_BYTES;
+      if (batch.length > 0 && (alone || bytes + size > MAX_BATCH_BYTES)) break;
+      batch.push(this.#waiting.shift()!);
+      bytes += size;
+      if (alone) break;
     }
-    return recordMetadata(messages, result, records);
+    this.#sending = true;
+    void this.#sendBatch(batch).finally(() => {
+      this.#sending = false;
+      this.#sendWaiting();
+      if (!this.#sending) for (const resolve of this.#onIdle.splice(0)) resolve();
+    });
+  }
+
+  async #sendBatch(batch: readonly WaitingSend[]): Promise<void> {
+    if (batch.length === 1) {
+      await this.#sendOne(batch[0]!);
+      return;
+    }
+    const messages = batch.flatMap((send) => send.messages);
+    let metadata: RecordMetadata[];
+    try {
+      const result = await this.#client.send({ messages });
+      metadata = recordMetadata(
+        messages,
+        result,
+        batch.flatMap((send) => send.records),
+      );
+    } catch (error) {
+      // Not sent again one by one: the partitions that did take their records would then
+      // hold them twice. Each caller decides, as with a send of its own that failed.
+      for (const send of batch) send.reject(produceFailed(send.records, error));
+      return;
+    }
+    let at = 0;
+    for (const send of batch) {
+      send.resolve(metadata.slice(at, at + send.messages.length));
+      at += send.messages.length;
+    }
+  }
+
+  async #sendOne(send: WaitingSend): Promise<void> {
+    try {
+      const result = await this.#client.send({ messages: send.messages });
+      send.resolve(recordMetadata(send.messages, result, send.records));
+    } catch (error) {
+      send.reject(error instanceof ProduceError ? error : produceFailed(send.records, error));
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Sends already accepted go out first.
+    while (this.#sending || this.#waiting.length > 0) {
+      await new Promise<void>((resolve) => this.#onIdle.push(resolve));
+    }
     try {
       await this.#client.close();
     } finally {
