@@ -121,8 +121,10 @@ function describe(
       `of ${options.partitions} partitions, producer compression at its default; per-host concurrency 1, ` +
       `${options.concurrency} fetches at once per crawler and for the raw loop, which runs just before each ` +
       `kraul crawl in the same round (${options.rounds} round${options.rounds === 1 ? '' : 's'}, median). Timed ` +
-      'from `kraul job create` (every role started) until every page was fetched and every consumer group caught ' +
-      'up. Roles CPU: user + system of every role process over that span; broker CPU: the broker process over ' +
+      'from the moment `kraul job create` reports the job created (every role started; the seeds go out next) ' +
+      'until every page was fetched and every consumer group caught up; the command itself took ' +
+      `${integer(median([...samples.values()].flat().map((sample) => sample.result.jobCreateMs)))} ms to get there (median: Node's ` +
+      'start and the Kafka client loading, not counted in the crawl). Roles CPU: user + system of every role process over that span; broker CPU: the broker process over ' +
       'the same span, which includes whatever else used the shared broker meanwhile. Kafka records are the log ' +
       "end offsets of the crawl's topics, bytes the size of their partitions on the broker's disk (DescribeLogDirs). " +
       'Peak RSS: the roles summed. Every crawl is checked like the ones above (every page once, nothing else).',

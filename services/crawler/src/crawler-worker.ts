@@ -67,6 +67,8 @@ interface CrawlTask {
   /** The partition's assignment generation when the task was taken. */
   generation: number;
   enqueuedAt: number;
+  /** The sending of the page's outcome, once the fetch is over and its host slot freed. */
+  sending?: Promise<void>;
 }
 
 class OutOfScopeRedirect extends KraulError {
@@ -333,13 +335,25 @@ export class CrawlerWorker {
       running = new Set();
       this.#running.set(task.partition, running);
     }
-    running.add(run);
+    // What a revocation waits for: the fetch, then the sending of its outcome.
+    const whole = run.then(
+      () => task.sending,
+      () => undefined,
+    );
+    running.add(whole);
+    void whole.finally(() => running.delete(whole));
     this.#metrics.inFlight.set(this.#scheduler.inFlight);
     return run.finally(() => {
-      running.delete(run);
       this.#metrics.inFlight.set(this.#scheduler.inFlight - 1);
       this.#metrics.queued.set(this.#scheduler.queued);
     });
+  }
+
+  /** Lets the task's outcome be sent after its slot is freed; `#track` waits for it (revocation). */
+  #inBackground(task: CrawlTask, work: Promise<void>): void {
+    task.sending = work.catch((error: unknown) =>
+      this.#options.log.error({ err: error, url: task.request.url }, 'page outcome not sent'),
+    );
   }
 
   async #run(task: CrawlTask): Promise<RunOutcome> {
@@ -444,7 +458,10 @@ export class CrawlerWorker {
       if (document)
         records.push({ topic: this.#topics.pages, key: request.fp, value: encodeMessage(document) });
       if (hooked) records.push(...hooked.records);
-      await this.#publish(task, records);
+      // The host's slot is free once its page is in: the outcome is sent meanwhile (its offset
+      // completes when the bus has it), so a host's next request does not wait for a round
+      // trip to the brokers. Revocation waits for these sends like for running fetches.
+      this.#inBackground(task, this.#publish(task, records));
     } catch (error) {
       if (error instanceof OutOfScopeRedirect || error instanceof FetchError) {
         const errorClass: ErrorClass = error instanceof FetchError ? error.errorClass : 'out_of_scope';
