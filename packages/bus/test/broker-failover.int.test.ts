@@ -138,6 +138,10 @@ async function runFailover(
   }
 }
 
+function record(topic: string, partition: number, value: string): OutgoingRecord {
+  return { topic, key: null, partition, value: encoder.encode(value) };
+}
+
 function report(figures: FailoverFigures): void {
   console.info(
     `[broker failover: ${figures.client}] node ${figures.killedNode} (leader of partition 0) SIGKILLed after a third;` +
@@ -182,6 +186,99 @@ describe('a partition leader SIGKILLed while 30,000 records are sent with acks=a
     expect(figures.killedNode).toBeGreaterThan(0);
     expect(figures.acknowledged).toBeGreaterThan(0);
     expect(figures.missing).toBe(0);
+  });
+
+  it('holds up and fails only the sends to a dead broker: the others are written at once, each once', async () => {
+    const live = await fullCluster();
+    const topic = uniqueName('kraul-test-merged-failover');
+    const bus = createClusterBus({
+      brokers: live.brokers,
+      clientId: uniqueName('kraul-test-merged'),
+      retries: 2,
+    });
+    try {
+      // One replica per partition: a partition whose node dies has no leader until it returns.
+      const admin = bus.admin();
+      await admin.createTopics([{ name: topic, partitions: 3, replicationFactor: 1 }]);
+      let leaderOf: number[] = [];
+      await waitFor(async () => {
+        leaderOf = await leaders(live.brokers, topic);
+        return leaderOf.slice(0, 3).every((leader) => leader > 0);
+      }, `a leader for every partition of ${topic}`);
+      const deadPartition = 0;
+      const livePartition = leaderOf.findIndex((leader, index) => index > 0 && leader !== leaderOf[0]);
+      expect(livePartition).toBeGreaterThan(0);
+      const producer = bus.producer();
+      // The producer's id and the metadata fetched while every node is up (a fresh cluster may
+      // still be loading its coordinators), so each send below is placed at once.
+      let warm = false;
+      await waitFor(
+        async () => {
+          if (!warm)
+            warm = await producer.send([record(topic, livePartition, 'warm-up')]).then(
+              () => true,
+              () => false,
+            );
+          return warm;
+        },
+        'a first record written',
+        60_000,
+        500,
+      );
+      killed = leaderOf[deadPartition]!;
+      await live.killNode(killed);
+
+      // The first send (to the dead partition) holds its broker's lane while it retries; the
+      // send to the live partition does not wait for it, and the third queues behind it. A send
+      // with records for both goes out to both, and fails for the dead one's sake.
+      const order: string[] = [];
+      const tracked = (name: string, sent: Promise<unknown>) =>
+        sent.finally(() => {
+          order.push(name);
+        });
+      const sends = [
+        tracked('first', producer.send([record(topic, deadPartition, 'first')])),
+        tracked('merged-live', producer.send([record(topic, livePartition, 'merged-live')])),
+        tracked('merged-dead', producer.send([record(topic, deadPartition, 'merged-dead')])),
+        tracked(
+          'both',
+          producer.send([
+            record(topic, livePartition, 'both-live'),
+            record(topic, deadPartition, 'both-dead'),
+          ]),
+        ),
+      ];
+      const settled = await Promise.allSettled(sends);
+      const [first, mergedLive, mergedDead, both] = [settled[0]!, settled[1]!, settled[2]!, settled[3]!];
+      expect(order[0]).toBe('merged-live');
+      expect(first.status).toBe('rejected');
+      expect(both.status).toBe('rejected');
+      expect(mergedDead.status).toBe('rejected');
+      expect((mergedDead as PromiseRejectedResult).reason).toBeInstanceOf(ProduceError);
+      expect(mergedLive.status, String((mergedLive as PromiseRejectedResult).reason)).toBe('fulfilled');
+      const [written] = (mergedLive as PromiseFulfilledResult<{ partition: number; offset: number }[]>).value;
+      expect(written?.partition).toBe(livePartition);
+
+      // The live partition holds its record once, at the offset the send was told; the dead
+      // one holds nothing (read once its node is back).
+      expect(written?.offset).toBe(1);
+      await live.startNode(killed);
+      killed = undefined;
+      let ends: number[] = [];
+      await waitFor(async () => {
+        try {
+          ends = (await admin.lag(uniqueName('kraul-test-nobody'), topic)).map((p) => p.logEnd);
+          return true;
+        } catch {
+          return false;
+        }
+      }, `the log ends of ${topic} with every node up`);
+      // warm-up, merged-live and the live half of the send to both: each once.
+      expect(ends[livePartition]).toBe(3);
+      expect(ends[deadPartition]).toBe(0);
+    } finally {
+      await bus.close();
+    }
   });
 
   it('measures what kafkajs loses', async () => {

@@ -34,7 +34,13 @@ function sendBytes(send: WaitingSend): number {
   return bytes;
 }
 
-/** A send waiting for its turn: its records placed, its caller waiting. */
+/** The sends to one leader broker: those waiting, and whether a request is out. */
+interface Lane {
+  waiting: WaitingSend[];
+  sending: boolean;
+}
+
+/** A send (or its part for one leader) waiting for its turn: its records placed, its caller waiting. */
 interface WaitingSend {
   records: readonly OutgoingRecord[];
   messages: PlacedMessage[];
@@ -51,9 +57,9 @@ export class KafkaProducer implements Producer {
   readonly #client: KafkaClientProducer;
   readonly #options: ResolvedKafkaBusOptions;
   readonly #onClosed: (producer: KafkaProducer) => void;
-  readonly #waiting: WaitingSend[] = [];
+  /** Sends waiting for their turn and whether a request is out, per leader broker. */
+  readonly #lanes = new Map<number, Lane>();
   readonly #onIdle: (() => void)[] = [];
-  #sending = false;
   #closed = false;
 
   constructor(
@@ -79,40 +85,85 @@ export class KafkaProducer implements Producer {
   async send(records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
     if (records.length === 0) return [];
     if (this.#closed) throw new ProduceError('the producer is closed', records, { reason: 'closed' });
-    const partitionCounts = await this.#partitionCounts(records);
-    const messages = records.map((record) => this.#place(record, partitionCounts, records));
+    const metadata = await this.#metadata(records);
+    const messages = records.map((record) => this.#place(record, metadata, records));
+    // One part per leader broker: a broker that is down holds up only the sends to its partitions.
+    const parts = new Map<number, number[]>();
+    for (const [index, message] of messages.entries()) {
+      const leader = metadata.topics.get(message.topic)?.partitions[message.partition]?.leader ?? -1;
+      const part = parts.get(leader);
+      if (part) part.push(index);
+      else parts.set(leader, [index]);
+    }
+    if (parts.size === 1) {
+      const [leader] = parts.keys();
+      return this.#enqueue(leader!, records, messages);
+    }
+    const placed = await Promise.all(
+      [...parts].map(([leader, indexes]) =>
+        this.#enqueue(
+          leader,
+          indexes.map((index) => records[index]!),
+          indexes.map((index) => messages[index]!),
+        ),
+      ),
+    );
+    const result: RecordMetadata[] = new Array(records.length);
+    for (const [n, indexes] of [...parts.values()].entries())
+      for (const [at, index] of indexes.entries()) result[index] = placed[n]![at]!;
+    return result;
+  }
+
+  #enqueue(
+    leader: number,
+    records: readonly OutgoingRecord[],
+    messages: PlacedMessage[],
+  ): Promise<RecordMetadata[]> {
+    let lane = this.#lanes.get(leader);
+    if (!lane) {
+      lane = { waiting: [], sending: false };
+      this.#lanes.set(leader, lane);
+    }
+    const queued = lane;
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      this.#waiting.push({ records, messages, resolve, reject });
-      this.#sendWaiting();
+      queued.waiting.push({ records, messages, resolve, reject });
+      this.#sendWaiting(queued);
     });
   }
 
   /**
    * An idempotent producer has one produce request in flight per broker connection, so sends
-   * queue behind each other. Those that queued while a request was out go together in the
-   * next request (up to {@link MAX_BATCH_BYTES}): no added latency when idle, one round trip
-   * for many sends when busy (a crawler's pages and a frontier's feed come in bursts).
+   * to one broker queue behind each other. Those that queued while a request was out go
+   * together in the next request (up to {@link MAX_BATCH_BYTES}): no added latency when idle,
+   * one round trip for many sends when busy (a crawler's pages and a frontier's feed come in
+   * bursts). Each leader broker has a lane of its own, so one that does not answer (it died,
+   * its partitions not yet moved) holds up no send to the others.
    */
-  #sendWaiting(): void {
-    if (this.#sending || this.#waiting.length === 0) return;
+  #sendWaiting(lane: Lane): void {
+    if (lane.sending || lane.waiting.length === 0) return;
     const batch: WaitingSend[] = [];
     let bytes = 0;
-    while (this.#waiting.length > 0) {
-      const next = this.#waiting[0]!;
+    while (lane.waiting.length > 0) {
+      const next = lane.waiting[0]!;
       const size = sendBytes(next);
       // A large send goes alone: if the broker refuses it for its size, it fails no other.
       const alone = size > MAX_SHARED_SEND_BYTES;
       if (batch.length > 0 && (alone || bytes + size > MAX_BATCH_BYTES)) break;
-      batch.push(this.#waiting.shift()!);
+      batch.push(lane.waiting.shift()!);
       bytes += size;
       if (alone) break;
     }
-    this.#sending = true;
+    lane.sending = true;
     void this.#sendBatch(batch).finally(() => {
-      this.#sending = false;
-      this.#sendWaiting();
-      if (!this.#sending) for (const resolve of this.#onIdle.splice(0)) resolve();
+      lane.sending = false;
+      this.#sendWaiting(lane);
+      if (this.#idle()) for (const resolve of this.#onIdle.splice(0)) resolve();
     });
+  }
+
+  #idle(): boolean {
+    for (const lane of this.#lanes.values()) if (lane.sending || lane.waiting.length > 0) return false;
+    return true;
   }
 
   async #sendBatch(batch: readonly WaitingSend[]): Promise<void> {
@@ -121,31 +172,34 @@ export class KafkaProducer implements Producer {
       return;
     }
     const messages = batch.flatMap((send) => send.messages);
-    let metadata: RecordMetadata[];
+    let placed: (RecordMetadata | undefined)[];
+    let failure: unknown;
     try {
-      const result = await this.#client.send({ messages });
-      metadata = recordMetadata(
-        messages,
-        result,
-        batch.flatMap((send) => send.records),
-      );
+      placed = offsetsOf(messages, await this.#client.send({ messages }));
     } catch (error) {
-      // Not sent again one by one: the partitions that did take their records would then
-      // hold them twice. Each caller decides, as with a send of its own that failed.
-      for (const send of batch) send.reject(produceFailed(send.records, error));
-      return;
+      // The request went to each partition's leader: those that answered took their records.
+      // A send all of whose partitions did is written (failing it would have its caller send
+      // it again, twice on the topic); the others fail, and their callers decide, as with a
+      // send of their own. Never sent again here one by one, for the same reason.
+      failure = error;
+      placed = offsetsOf(messages, (error as { produced?: ProduceResult }).produced ?? {});
     }
     let at = 0;
     for (const send of batch) {
-      send.resolve(metadata.slice(at, at + send.messages.length));
+      const own = placed.slice(at, at + send.messages.length);
       at += send.messages.length;
+      if (own.every((metadata) => metadata !== undefined)) send.resolve(own);
+      else if (failure !== undefined) send.reject(produceFailed(send.records, failure));
+      else send.reject(unreported(send, own));
     }
   }
 
   async #sendOne(send: WaitingSend): Promise<void> {
     try {
       const result = await this.#client.send({ messages: send.messages });
-      send.resolve(recordMetadata(send.messages, result, send.records));
+      const placed = offsetsOf(send.messages, result);
+      if (placed.every((metadata) => metadata !== undefined)) send.resolve(placed);
+      else send.reject(unreported(send, placed));
     } catch (error) {
       send.reject(error instanceof ProduceError ? error : produceFailed(send.records, error));
     }
@@ -155,7 +209,7 @@ export class KafkaProducer implements Producer {
     if (this.#closed) return;
     this.#closed = true;
     // Sends already accepted go out first.
-    while (this.#sending || this.#waiting.length > 0) {
+    while (!this.#idle()) {
       await new Promise<void>((resolve) => this.#onIdle.push(resolve));
     }
     try {
@@ -165,12 +219,8 @@ export class KafkaProducer implements Producer {
     }
   }
 
-  #place(
-    record: OutgoingRecord,
-    partitionCounts: Map<string, number>,
-    batch: readonly OutgoingRecord[],
-  ): PlacedMessage {
-    const partitions = partitionCounts.get(record.topic) ?? 0;
+  #place(record: OutgoingRecord, metadata: ClusterMetadata, batch: readonly OutgoingRecord[]): PlacedMessage {
+    const partitions = metadata.topics.get(record.topic)?.partitionsCount ?? 0;
     // Unkeyed records spread round-robin, as Kafka's clients do.
     const partition = record.partition ?? partitionFor(record.key, partitions);
     if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
@@ -198,49 +248,46 @@ export class KafkaProducer implements Producer {
   }
 
   /**
-   * Partition counts from the client's metadata cache. A topic the cluster does not know fails
-   * after `unknownTopicTimeoutMs` instead of the client's full retry schedule: with broker
-   * auto-create off it will not appear by itself, unless it is being created right now.
+   * The topics' metadata from the client's cache: partition counts and leaders. A topic the
+   * cluster does not know fails after `unknownTopicTimeoutMs` instead of the client's full
+   * retry schedule: with broker auto-create off it will not appear by itself, unless it is
+   * being created right now.
    */
-  async #partitionCounts(records: readonly OutgoingRecord[]): Promise<Map<string, number>> {
+  async #metadata(records: readonly OutgoingRecord[]): Promise<ClusterMetadata> {
     const topics = [...new Set(records.map((record) => record.topic))];
     const deadline = Date.now() + this.#options.unknownTopicTimeoutMs;
     for (;;) {
-      let counts: Map<string, number>;
+      let metadata: ClusterMetadata | undefined;
       try {
-        counts = partitionCountsOf(topics, await this.#client.metadata({ topics, retries: 0 }));
+        metadata = await this.#client.metadata({ topics, retries: 0 });
       } catch (error) {
         if (!isUnknownTopic(error)) {
           // Not a missing topic: give the lookup the client's usual retries.
           try {
-            counts = partitionCountsOf(topics, await this.#client.metadata({ topics }));
+            metadata = await this.#client.metadata({ topics });
           } catch (retryError) {
             throw isUnknownTopic(retryError)
               ? unknownTopics(records, topics)
               : produceFailed(records, retryError);
           }
-        } else {
-          counts = new Map();
         }
       }
-      const missing = topics.filter((topic) => (counts.get(topic) ?? 0) === 0);
-      if (missing.length === 0) return counts;
+      const missing = topics.filter((topic) => (metadata?.topics.get(topic)?.partitionsCount ?? 0) === 0);
+      if (metadata && missing.length === 0) return metadata;
       if (Date.now() >= deadline) throw unknownTopics(records, missing);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 }
 
-function partitionCountsOf(topics: readonly string[], metadata: ClusterMetadata): Map<string, number> {
-  return new Map(topics.map((topic) => [topic, metadata.topics.get(topic)?.partitionsCount ?? 0]));
-}
-
-/** Each record's offset: its partition's base offset plus its position among that partition's records. */
-function recordMetadata(
+/**
+ * Each record's offset: its partition's base offset plus its position among that partition's
+ * records; undefined for a record whose partition the broker's answer does not report.
+ */
+function offsetsOf(
   messages: readonly PlacedMessage[],
   result: ProduceResult,
-  records: readonly OutgoingRecord[],
-): RecordMetadata[] {
+): (RecordMetadata | undefined)[] {
   const baseOffsets = new Map<string, bigint>();
   for (const written of result.offsets ?? []) {
     baseOffsets.set(`${written.topic}:${written.partition}`, written.offset);
@@ -248,15 +295,21 @@ function recordMetadata(
   const positions = new Map<string, number>();
   return messages.map((message) => {
     const key = `${message.topic}:${message.partition}`;
-    const base = baseOffsets.get(key);
-    if (base === undefined) {
-      throw new ProduceError(`the broker did not report where partition ${key} was written`, records, {
-        topic: message.topic,
-        partition: message.partition,
-      });
-    }
     const position = positions.get(key) ?? 0;
     positions.set(key, position + 1);
+    const base = baseOffsets.get(key);
+    if (base === undefined) return undefined;
     return { topic: message.topic, partition: message.partition, offset: Number(base) + position };
   });
+}
+
+/** A send the broker answered without saying where one of its partitions was written. */
+function unreported(send: WaitingSend, placed: readonly (RecordMetadata | undefined)[]): ProduceError {
+  const index = placed.indexOf(undefined);
+  const { topic, partition } = send.messages[index]!;
+  return new ProduceError(
+    `the broker did not report where partition ${topic}:${partition} was written`,
+    send.records,
+    { topic, partition },
+  );
 }
