@@ -1,6 +1,6 @@
+import type { SiteProcess } from '@kraul/testkit/site-process';
 import { decimal, integer, mebibytes, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
-import type { SiteProcess } from '../site/site-client.ts';
 import { type BusGoals, busGoals } from './bus-goals.ts';
 import type { TopicTraffic } from './crawl-protocol.ts';
 import type { CrawlBenchOptions } from './crawl-section.ts';
@@ -24,7 +24,7 @@ export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions
       'each round runs every crawler once per per-host concurrency, starting with a different one each round.',
     '',
     'Every crawl runs in a fresh process (`bench/crawl/crawl-process.ts`) and the site in another ' +
-      "(`bench/site/site-process.ts`), so CPU time and peak RSS are the crawler's own. Pages/s is the " +
+      "(`packages/testkit/src/site-process/site-process.ts`), so CPU time and peak RSS are the crawler's own. Pages/s is the " +
       'expected pages over the time from the start of the crawl until it is over (kraul: every page done in ' +
       'the frontier and nothing queued, in flight or unhandled on the bus, which is what `kraul run` waits ' +
       'for; raw: the queues drained). "Last document at" is when the last page or sitemap was recorded; the ' +

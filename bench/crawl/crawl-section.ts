@@ -1,5 +1,5 @@
+import { type SiteProcess, startSiteProcess } from '@kraul/testkit/site-process';
 import { decimal, integer } from '../report/format.ts';
-import { type SiteProcess, startSiteProcess } from '../site/site-client.ts';
 import { runCrawlProcess } from './crawl-client.ts';
 import { describeCrawlBench } from './crawl-report.ts';
 import { CRAWLERS, type Samples } from './crawlers.ts';

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { createKafkaBus } from '@kraul/bus/kafka';
 import { groupId, topicNames } from '@kraul/protocol';
 import { kraulTopicSpecs } from '@kraul/runtime';
+import type { SiteProcess } from '@kraul/testkit/site-process';
 import { Admin } from '@platformatic/kafka';
 import { REPO_ROOT } from '../report/child-script.ts';
-import type { SiteProcess } from '../site/site-client.ts';
 import { brokerCpuMicros, processCpuMicros } from './broker-process.ts';
 import type { CrawlResult } from './crawl-protocol.ts';
 import { scopePattern } from './scope.ts';
@@ -41,6 +41,8 @@ export interface KafkaCrawlResult extends CrawlResult {
   topics: KafkaTopicUse[];
   /** How long `kraul job create` took to say the job was created (its own start included): not in `wallMs`. */
   jobCreateMs: number;
+  /** Expected pages fetched so far, sampled while the crawl ran: [ms since the start, pages]. */
+  progress: [ms: number, pages: number][];
 }
 
 interface Role {
@@ -124,6 +126,7 @@ export async function crawlWithKafka(site: SiteProcess, plan: KafkaCrawlPlan): P
     const groupTopics = [topics.todo, topics.events, topics.schedule];
     let lastDocumentMs = 0;
     let fetched = 0;
+    const progress: [number, number][] = [];
     for (;;) {
       const elapsed = performance.now() - start;
       if (elapsed > plan.timeoutMs)
@@ -136,6 +139,7 @@ export async function crawlWithKafka(site: SiteProcess, plan: KafkaCrawlPlan): P
         fetched = now;
         lastDocumentMs = elapsed;
       }
+      progress.push([elapsed, fetched]);
       if (fetched >= expected.size) {
         let behind = 0;
         for (const [index, group] of groups.entries())
@@ -167,6 +171,7 @@ export async function crawlWithKafka(site: SiteProcess, plan: KafkaCrawlPlan): P
         : {}),
       topics: await topicUse(plan.brokers, prefix, plan.partitions, admin),
       jobCreateMs: start - cliStart,
+      progress,
     };
   } finally {
     await Promise.all(roles.map((role) => stopRole(role)));

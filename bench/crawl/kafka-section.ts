@@ -1,6 +1,6 @@
+import { type SiteProcess, startSiteProcess } from '@kraul/testkit/site-process';
 import { decimal, integer, mebibytes, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
-import { type SiteProcess, startSiteProcess } from '../site/site-client.ts';
 import { runCrawlProcess } from './crawl-client.ts';
 import { crawlWithKafka, type KafkaCrawlResult } from './kafka-crawl.ts';
 import { verifyCrawl } from './verify-crawl.ts';

@@ -1,4 +1,4 @@
-import type { SiteLogSummary } from '../site/site-protocol.ts';
+import { checkSiteCrawl, type SiteLogSummary } from '@kraul/testkit/site-process';
 import type { CrawlResult } from './crawl-protocol.ts';
 
 /** A crawl that did not fetch what a correct crawl of the site fetches: its figures mean nothing. */
@@ -35,28 +35,19 @@ export function verifyCrawl(
   expected: ReadonlySet<string>,
 ): CrawlRequests {
   const problems: string[] = [];
-  const counts = new Map(log.countByUrl);
-  const missing = [...expected].filter((url) => !counts.has(url));
-  const repeated = [...expected].filter((url) => (counts.get(url) ?? 0) > 1);
-  const requests: CrawlRequests = { robots: 0, sitemaps: 0 };
-  const unexpected: string[] = [];
-  for (const [url, count] of counts) {
-    if (expected.has(url)) continue;
-    const path = new URL(url).pathname;
-    if (path === '/robots.txt') requests.robots += count;
-    else if (path === '/sitemap.xml') requests.sitemaps += count;
-    else unexpected.push(url);
-  }
+  const check = checkSiteCrawl(log, expected);
+  const { missing, repeated, unexpected } = check;
+  const requests: CrawlRequests = { robots: check.robots, sitemaps: check.sitemaps };
   if (missing.length > 0)
     problems.push(`${missing.length} expected pages never requested: ${listed(missing)}`);
   if (repeated.length > 0)
     problems.push(`${repeated.length} pages requested more than once: ${listed(repeated)}`);
   if (unexpected.length > 0)
     problems.push(`${unexpected.length} URLs outside the expected crawl requested: ${listed(unexpected)}`);
-  if (log.unsuccessful.length > 0) {
-    const answers = log.unsuccessful.map((r) => `${r.url} (${r.aborted ? 'aborted' : r.status})`);
-    problems.push(`${answers.length} requests without a 2xx answer: ${listed(answers)}`);
-  }
+  if (check.unsuccessful.length > 0)
+    problems.push(
+      `${check.unsuccessful.length} requests without a 2xx answer: ${listed(check.unsuccessful)}`,
+    );
   const served = expected.size + requests.sitemaps - missing.length;
   if (result.documents !== served) {
     problems.push(

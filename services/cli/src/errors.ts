@@ -22,20 +22,23 @@ export function optionProblemLine(problem: OptionProblem): string {
   return `  ${problem.source}${problem.value === undefined ? '' : `=${problem.value}`}: ${problem.reason}`;
 }
 
-/** Job flags that do not make a valid job. Lists every problem at once. */
-export class JobOptionsError extends CliUsageError {
+/** Flags of a command that do not go together or have bad values. Lists every problem at once. */
+export class OptionsError extends CliUsageError {
   readonly problems: readonly OptionProblem[];
 
-  constructor(problems: readonly OptionProblem[]) {
+  constructor(what: string, problems: readonly OptionProblem[], code = 'cli.invalid_options') {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(
-      'cli.invalid_job_options',
-      `invalid job options (${count}):\n${problems.map(optionProblemLine).join('\n')}`,
-      {
-        problems,
-      },
-    );
+    super(code, `invalid ${what} options (${count}):\n${problems.map(optionProblemLine).join('\n')}`, {
+      problems,
+    });
     this.problems = problems;
+  }
+}
+
+/** Job flags that do not make a valid job. Lists every problem at once. */
+export class JobOptionsError extends OptionsError {
+  constructor(problems: readonly OptionProblem[]) {
+    super('job', problems, 'cli.invalid_job_options');
   }
 }
 

@@ -29,6 +29,7 @@ type Register = (program: Command) => void;
  */
 const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
   { names: ['run'], load: async () => (await import('./commands/run.ts')).registerRun },
+  { names: ['bench'], load: async () => (await import('./commands/bench.ts')).registerBench },
   { names: ['init'], load: async () => (await import('./commands/init.ts')).registerInit },
   {
     names: ['crawler', 'frontier', 'strategy'],

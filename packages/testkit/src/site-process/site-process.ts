@@ -1,6 +1,6 @@
-// The synthetic site in a process of its own, so the crawl's CPU time is not mixed with the
-// site's. Started by the bench with fork(); talks to it over the IPC channel only.
-import { startTestSite } from '@kraul/testkit';
+// The synthetic site in a process of its own, so a crawl's CPU time is not mixed with the
+// site's. Started with fork() by startSiteProcess; talks to its parent over the IPC channel only.
+import { startTestSite } from '../site/index.ts';
 import type { SiteAnswer, SiteCommand, SiteProcessOptions, SiteReady } from './site-protocol.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SiteProcessOptions;

@@ -1,4 +1,4 @@
-import type { TestSiteOptions } from '@kraul/testkit';
+import type { TestSiteOptions } from '../site/index.ts';
 
 /** What the site process reports once it listens. */
 export interface SiteReady {
