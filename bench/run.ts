@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { assertTestBrokerAnswers, testBrokers } from '@kraul/testkit';
 import { benchCrawl, type CrawlBenchOptions } from './crawl/crawl-section.ts';
 import { benchKafka } from './crawl/kafka-section.ts';
+import { benchScale } from './crawl/scale-section.ts';
 import { REPO_ROOT } from './report/child-script.ts';
 import { describeMachine, loadAverage, machineLine } from './report/machine.ts';
 import { formatMarkdown } from './report/markdown-format.ts';
@@ -50,15 +51,22 @@ const HOW_TO_READ = [
     'assertions. Run `npm run bench` to measure again; `node bench/run.ts --write` rewrites this page.',
 ].join('\n');
 
-/** kraul through the broker, or the reason it was not measured (no broker answers). */
-async function kafkaSection(): Promise<string> {
+/** Why no broker section can be measured, or undefined when the test broker answers. */
+async function brokerMissing(): Promise<string | undefined> {
   try {
     await assertTestBrokerAnswers();
+    return undefined;
   } catch (error) {
-    const reason = (error as Error).message.split('\n')[0];
-    progress(`kafka section not measured: ${reason}`);
-    return `## Crawl through a real Kafka broker\n\nNot measured: ${reason}`;
+    const reason = (error as Error).message.split('\n')[0]!;
+    progress(`broker sections not measured: ${reason}`);
+    return reason;
   }
+}
+
+/** kraul through the broker, or the reason it was not measured (no broker answers). */
+async function kafkaSection(): Promise<string> {
+  const missing = await brokerMissing();
+  if (missing) return `## Crawl through a real Kafka broker\n\nNot measured: ${missing}`;
   return benchKafka({
     brokers: testBrokers(),
     hosts: crawlOptions.hosts,
@@ -67,6 +75,24 @@ async function kafkaSection(): Promise<string> {
     crawlers: flags.quick ? [1] : [1, 2, 4],
     partitions: crawlOptions.partitions,
     concurrency: crawlOptions.concurrency,
+    timeoutMs: 300_000,
+    progress,
+  });
+}
+
+/** Scale-out through the broker on a site where one crawler's concurrency is the limit. */
+async function scaleSection(): Promise<string> {
+  const missing = await brokerMissing();
+  if (missing) return `## Scale-out on a latency-bound site\n\nNot measured: ${missing}`;
+  return benchScale({
+    brokers: testBrokers(),
+    hosts: 24,
+    pagesPerHost: flags.quick ? 20 : 60,
+    pageDelayMs: 50,
+    rounds: flags.quick ? 1 : 2,
+    crawlers: flags.quick ? [1, 3] : [1, 2, 3],
+    partitions: 12,
+    concurrency: 4,
     timeoutMs: 300_000,
     progress,
   });
@@ -81,6 +107,7 @@ async function main(): Promise<void> {
   const sections = [
     await benchCrawl(crawlOptions),
     await kafkaSection(),
+    await scaleSection(),
     await benchStore(STORE_URLS, storeRounds, progress),
   ];
   sections.push(await benchStartup(flags.quick ? 3 : 10, progress));

@@ -1,0 +1,148 @@
+import { startSiteProcess } from '@kraul/testkit/site-process';
+import { decimal, integer, table, times } from '../report/format.ts';
+import { maximum, median, minimum } from '../report/stats.ts';
+import { crawlWithKafka, type KafkaCrawlResult } from './kafka-crawl.ts';
+import { verifyCrawl } from './verify-crawl.ts';
+
+export interface ScaleBenchOptions {
+  brokers: string[];
+  hosts: number;
+  pagesPerHost: number;
+  /** Milliseconds each page takes the site to answer: what makes one crawler's concurrency the limit. */
+  pageDelayMs: number;
+  rounds: number;
+  /** Crawler processes of each crawl; the first is the baseline of the ratios. */
+  crawlers: readonly number[];
+  partitions: number;
+  /** Fetches at once per crawler process. */
+  concurrency: number;
+  timeoutMs: number;
+  progress: (line: string) => void;
+}
+
+/** The share of the pages between which the steady rate is taken: past the start, before any crawler runs dry. */
+const STEADY_FROM = 0.1;
+const STEADY_TO = 0.5;
+/** The window over which the rate reached at a moment is taken (time to 90% of the steady rate). */
+const RATE_WINDOW_MS = 1_000;
+
+interface ScaleSample {
+  pagesPerSecond: number;
+  steadyPagesPerSecond: number;
+  /** When the rate over the last second first reached 90% of the steady rate. */
+  rampMs: number;
+}
+
+/**
+ * Scale-out through a real broker on a site whose pages take time to answer, so one crawler's
+ * concurrency is the limit and the site allows far more: N crawlers should fetch about N×.
+ */
+export async function benchScale(options: ScaleBenchOptions): Promise<string> {
+  const site = await startSiteProcess({
+    hosts: options.hosts,
+    pagesPerHost: options.pagesPerHost,
+    pageDelayMs: options.pageDelayMs,
+  });
+  const samples = new Map<number, ScaleSample[]>(options.crawlers.map((n) => [n, []]));
+  const expected = new Set(site.expected);
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      for (const crawlers of options.crawlers) {
+        await site.mark();
+        const label = `round ${round + 1}, latency-bound site, ${crawlers} crawler process(es)`;
+        const result = await crawlWithKafka(site, {
+          brokers: options.brokers,
+          crawlers,
+          partitions: options.partitions,
+          concurrencyPerHost: 1,
+          concurrency: options.concurrency,
+          expectedPages: expected.size,
+          timeoutMs: options.timeoutMs,
+        });
+        verifyCrawl(label, result, await site.log(), expected);
+        const sample = rates(result, expected.size);
+        samples.get(crawlers)!.push(sample);
+        options.progress(
+          `crawl ${label}: ${integer(sample.pagesPerSecond)} pages/s, steady ${integer(sample.steadyPagesPerSecond)}`,
+        );
+      }
+    }
+  } finally {
+    await site.close();
+  }
+  return describe(options, expected.size, samples);
+}
+
+/** Whole-crawl rate, steady rate and ramp-up of one crawl, from its progress samples. */
+export function rates(result: Pick<KafkaCrawlResult, 'wallMs' | 'progress'>, pages: number): ScaleSample {
+  const at = (share: number): number => {
+    const target = pages * share;
+    const [ms] = result.progress.find(([, fetched]) => fetched >= target) ?? [result.wallMs];
+    return ms;
+  };
+  const from = at(STEADY_FROM);
+  const to = at(STEADY_TO);
+  const steady = to > from ? ((STEADY_TO - STEADY_FROM) * pages * 1_000) / (to - from) : Number.NaN;
+  let rampMs = result.wallMs;
+  for (const [ms, fetched] of result.progress) {
+    const earlier = [...result.progress].reverse().find(([then]) => then <= ms - RATE_WINDOW_MS);
+    if (!earlier) continue;
+    const rate = ((fetched - earlier[1]) * 1_000) / (ms - earlier[0]);
+    if (rate >= 0.9 * steady) {
+      rampMs = ms;
+      break;
+    }
+  }
+  return { pagesPerSecond: (pages * 1_000) / result.wallMs, steadyPagesPerSecond: steady, rampMs };
+}
+
+function describe(options: ScaleBenchOptions, pages: number, samples: Map<number, ScaleSample[]>): string {
+  const baseline = samples.get(options.crawlers[0]!)!;
+  const baseRate = median(baseline.map((sample) => sample.pagesPerSecond));
+  const baseSteady = median(baseline.map((sample) => sample.steadyPagesPerSecond));
+  const oneCrawlerLimit = (options.concurrency * 1_000) / options.pageDelayMs;
+  const rows = [...samples].map(([crawlers, list]) => {
+    const whole = list.map((sample) => sample.pagesPerSecond);
+    const steady = list.map((sample) => sample.steadyPagesPerSecond);
+    return [
+      String(crawlers),
+      integer(median(whole)),
+      `${integer(minimum(whole))}–${integer(maximum(whole))}`,
+      times(median(whole) / baseRate),
+      integer(median(steady)),
+      times(median(steady) / baseSteady),
+      integer(crawlers * oneCrawlerLimit),
+      decimal(median(list.map((sample) => sample.rampMs)) / 1_000, 1),
+    ];
+  });
+  return [
+    '## Scale-out on a latency-bound site',
+    '',
+    `Command: \`node bench/run.ts\` (this section; needs the broker at ${options.brokers.join(', ')}). ` +
+      `${options.hosts} hosts × ${options.pagesPerHost} pages (${integer(pages)} pages), every page answered after ` +
+      `${options.pageDelayMs} ms; crawlers at \`--concurrency ${options.concurrency}\` and per-host concurrency 1, so ` +
+      `one crawler can fetch at most ~${integer(oneCrawlerLimit)} pages/s and the site allows ` +
+      `${integer((options.hosts * 1_000) / options.pageDelayMs)}. Roles as in the section above, on ` +
+      `${options.partitions} todo partitions; ${options.rounds} round${options.rounds === 1 ? '' : 's'}, median. ` +
+      `"Steady" is the rate between ${STEADY_FROM * 100}% and ${STEADY_TO * 100}% of the pages, while every crawler ` +
+      'still has hosts with pages due; the whole-crawl rate also holds the start (the seed, then links ' +
+      'discovered a hop at a time) and the tail: hosts are spread over partitions by the hash of their name ' +
+      'and a crawler owns whole partitions, so the crawler that drew the most hosts finishes last while ' +
+      'the others have run dry. "Ramp" is when the rate over the last second first reached 90% of the steady rate.',
+    '',
+    table(
+      [
+        'crawler processes',
+        'pages/s, whole crawl',
+        'range',
+        '÷ 1 crawler',
+        'pages/s, steady',
+        '÷ 1 crawler, steady',
+        'concurrency limit, pages/s',
+        'ramp (s)',
+      ],
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      rows,
+    ),
+  ].join('\n');
+}
