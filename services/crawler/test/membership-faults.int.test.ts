@@ -34,7 +34,11 @@ describe('crawler membership changes mid-crawl', { timeout: 240_000 }, () => {
 
     const workers: WorkerProcess[] = [];
     const start = async () => {
-      const worker = await startWorkerProcess({ prefix: crawl.prefix, revokeGraceMs: 5_000 });
+      const worker = await startWorkerProcess({
+        prefix: crawl.prefix,
+        revokeGraceMs: 5_000,
+        logLevel: 'warn',
+      });
       cleanups.push(() => worker.dispose());
       workers.push(worker);
       return worker;
@@ -97,13 +101,22 @@ describe('crawler membership changes mid-crawl', { timeout: 240_000 }, () => {
     // (docs/cluster.md); the bound leaves room for commits that lag on a loaded machine.
     const duplicates = pages.reduce((sum, url) => sum + (fetched.get(url)! - 1), 0);
     expect(duplicates).toBeLessThanOrEqual(pages.length * 0.01);
+    const t0 = events[0]!.at;
     // Politeness: never two requests to one host closer than its delay, across every handover.
-    const violations = site.hosts.flatMap((host) =>
-      site
-        .gaps(host.index)
-        .filter((gap) => gap < DELAY_MS - CLOCK_SLACK_MS)
-        .map((gap) => `${host.index}: ${gap}`),
-    );
+    const violations = site.hosts.flatMap((host) => {
+      const gaps = site.gaps(host.index);
+      const times = site.requests({ host: host.index }).sort((a, b) => a.startedAt - b.startedAt);
+      const at = (ms: number | undefined) => (ms === undefined ? 'open' : `${Math.round(ms - t0)}`);
+      return gaps.flatMap((gap, i) => {
+        if (gap >= DELAY_MS - CLOCK_SLACK_MS) return [];
+        const [before, after] = [times[i]!, times[i + 1]!];
+        return [
+          `host ${host.index} (partition ${partitionForKey(host.address, PARTITIONS)}): ${gap.toFixed(1)} ms ` +
+            `from ${before.path} [${at(before.startedAt)}, ${at(before.endedAt)}] to ${after.path} ` +
+            `[${at(after.startedAt)}, ${at(after.endedAt)}] (ms since the first event)`,
+        ];
+      });
+    });
     expect(violations).toEqual([]);
     // Stalls: per event, the longest a host that still had pages waited across that moment.
     const stalls = events.map(({ name, at }) => {
@@ -132,7 +145,6 @@ describe('crawler membership changes mid-crawl', { timeout: 240_000 }, () => {
     // A bound for a shared, overloaded machine (starting one crawler process took 30 s at a
     // load of 40 on 2 cores): a partition stuck for good fails here; docs/cluster.md has figures.
     // Each page fetched twice, with its partition and request times relative to the first event.
-    const t0 = events[0]!.at;
     for (const url of pages.filter((page) => fetched.get(page)! > 1)) {
       const times = site.requests({ path: new URL(url).pathname }).filter((r) => r.url === url);
       const host = site.hosts[times[0]!.host]!;

@@ -13,8 +13,12 @@ const KEPT_HEADERS = ['host', 'user-agent', 'accept-encoding', 'if-none-match', 
 
 /**
  * One request as the site saw it. `startedAt`/`endedAt` are `performance.now()` ms (same
- * clock as the test process); the `*Epoch` twins are `Date.now()` ms. A request ends when
- * its response has been handed to the socket completely, or when the connection closes first.
+ * clock as the test process); the `*Epoch` twins are `Date.now()` ms. A request starts when
+ * its handler runs and ends when the site begins to send the last of its response, or when
+ * the connection closes first. Both err only towards larger gaps between requests: a start
+ * is never logged before the request arrived, and an end is taken just before the last
+ * write, so a site process descheduled right after it (a loaded machine) never logs an end
+ * later than the client could have read it.
  */
 export interface LoggedRequest {
   /** Order of arrival across the whole site, from 0 (not reset by `clearLog`). */
@@ -113,9 +117,20 @@ export class RequestLog {
     };
     this.#entries.push(entry);
     this.#open++;
-    res.once('close', () => {
+    const markEnd = () => {
+      if (entry.endedAt !== undefined) return;
       entry.endedAt = performance.now();
       entry.endedAtEpoch = Date.now();
+    };
+    // Every way a handler finishes a response (directly, or a stream piped into it) ends in
+    // res.end(): the moment before it is the latest the client may see the response end.
+    const end = res.end;
+    res.end = function endLogged(this: ServerResponse, ...args: unknown[]) {
+      markEnd();
+      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['end'];
+    res.once('close', () => {
+      markEnd();
       entry.status = res.headersSent ? res.statusCode : undefined;
       entry.aborted = !res.writableFinished;
       this.#inFlight.set(host, (this.#inFlight.get(host) ?? 1) - 1);
