@@ -92,6 +92,14 @@ export class FrontierWorker {
   /** When leases are next checked for expiry and the gauges refreshed. */
   #housekeepingAt = 0;
   #wake: (() => void) | undefined;
+  /** Something worth a feeding round happened while no round was waiting for it. */
+  #feedWanted = false;
+  /**
+   * Per partition, its fetch requests on their way to the broker. A round skips a partition
+   * whose last send is still out, and never waits for one: a partition whose leader is away
+   * holds up only itself, while the others are fed as their crawlers finish work.
+   */
+  readonly #sending = new Map<number, Promise<void>>();
   /** Jobs whose wait ran out: their decisions are skipped at once until the job shows up. */
   readonly #unknownJobs = new Set<string>();
   #failure: PartitionSetupError | undefined;
@@ -162,7 +170,7 @@ export class FrontierWorker {
     });
     options.jobs.onChange((job) => {
       this.#unknownJobs.delete(job.id);
-      this.#wake?.();
+      this.#requestFeed();
     });
   }
 
@@ -178,8 +186,9 @@ export class FrontierWorker {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#requestFeed();
     await this.#feeding;
+    await Promise.allSettled(this.#sending.values());
     await this.#progress.stop();
     await this.#consumer.close();
     await this.#producer.close();
@@ -231,7 +240,7 @@ export class FrontierWorker {
     } finally {
       this.#metrics.shards.set(this.#shards.size);
     }
-    this.#wake?.();
+    this.#requestFeed();
   }
 
   #openShard(partition: number, now: number): void {
@@ -264,13 +273,19 @@ export class FrontierWorker {
     }
   }
 
-  #close(partitions: TopicPartition[]): void {
+  async #close(partitions: TopicPartition[]): Promise<void> {
+    const closing: [FrontierShard, Promise<void> | undefined][] = [];
     for (const { partition } of partitions) {
-      this.#shards.get(partition)?.store.close();
+      const shard = this.#shards.get(partition);
+      // Out of the maps first, so no round leases from it while its last send settles.
       this.#shards.delete(partition);
       this.#windows.delete(partition);
+      if (shard) closing.push([shard, this.#sending.get(partition)]);
     }
     this.#metrics.shards.set(this.#shards.size);
+    // A send still out ends before its store closes: one that failed puts its URLs back.
+    await Promise.allSettled(closing.map(([, sending]) => sending));
+    for (const [shard] of closing) shard.store.close();
   }
 
   #jobTotal = (job: string): number => {
@@ -308,7 +323,7 @@ export class FrontierWorker {
     if (stats.invalid > 0)
       this.#options.log.warn({ invalid: stats.invalid }, 'decisions of URLs without a host key skipped');
     // New URLs, and completions that free room in a partition's window, are fed at once.
-    if (stats.added + stats.retried + stats.done + stats.failed + stats.dropped > 0) this.#wake?.();
+    if (stats.added + stats.retried + stats.done + stats.failed + stats.dropped > 0) this.#requestFeed();
   }
 
   async #awaitJob(id: string): Promise<Job | undefined> {
@@ -322,18 +337,26 @@ export class FrontierWorker {
     }
   }
 
+  /** Runs a feeding round soon: now if the loop waits, else right after the round in progress. */
+  #requestFeed(): void {
+    this.#feedWanted = true;
+    this.#wake?.();
+  }
+
   async #feedLoop(): Promise<void> {
     const interval = this.#options.feedIntervalMs ?? 250;
     while (!this.#stopped) {
       let sent = 0;
+      this.#feedWanted = false;
       try {
-        sent = await this.#feedRound();
+        sent = this.#feedRound();
       } catch (error) {
         this.#options.log.warn({ err: error }, 'feeding round failed; trying again');
       }
       if (this.#stopped) break;
-      // A round that sent something may have left credit and due URLs: go on at once, after I/O.
-      if (sent > 0) {
+      // A round that sent something may have left credit and due URLs, and a request for a
+      // round may have come while this one ran: go on at once, after I/O.
+      if (sent > 0 || this.#feedWanted) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
@@ -348,8 +371,8 @@ export class FrontierWorker {
     }
   }
 
-  /** One round over the owned partitions; returns how many requests it sent. */
-  async #feedRound(): Promise<number> {
+  /** One round over the owned partitions; returns how many requests it leased and began to send. */
+  #feedRound(): number {
     if (this.#shards.size === 0) return 0;
     const jobs = new Map(this.#options.jobs.all().map((job) => [job.id, job]));
     const activeJobs = [...jobs.values()].filter((job) => job.state === 'active');
@@ -369,7 +392,7 @@ export class FrontierWorker {
         if (expired.failed > 0) this.#metrics.leasesExpired.inc({ outcome: 'failed' }, expired.failed);
       }
       const window = this.#windows.get(shard.partition);
-      if (!window || active.length === 0) continue;
+      if (!window || active.length === 0 || this.#sending.has(shard.partition)) continue;
       const credit = window.credit(now, shard.store.counts().inflight);
       if (housekeeping) this.#metrics.window.set({ partition: String(shard.partition) }, window.size);
       if (credit === 0) continue;
@@ -402,21 +425,40 @@ export class FrontierWorker {
           decoded: request,
         };
       });
-      try {
-        await this.#producer.send(records);
-        this.#metrics.sent.inc(records.length);
-        window.sent(records.length, records.length === credit);
-        sentTotal += records.length;
-      } catch (error) {
-        // Not sent: back to the queue now rather than waiting for the leases to run out.
-        shard.store.transaction(() => {
-          for (const entry of entries) shard.store.requeue(entry.fp, now);
-        });
-        this.#options.log.warn(
-          { err: error, partition: shard.partition, records: records.length },
-          'fetch requests not sent',
-        );
-      }
+      const { partition } = shard;
+      const sending = this.#producer.send(records).then(
+        () => {
+          this.#metrics.sent.inc(records.length);
+          window.sent(records.length, records.length === credit);
+        },
+        (error: unknown) => {
+          // Not sent: back to the queue now rather than waiting for the leases to run out.
+          const failedAt = Date.now();
+          try {
+            shard.store.transaction(() => {
+              for (const entry of entries) shard.store.requeue(entry.fp, failedAt);
+            });
+          } catch (requeueError) {
+            // Their leases run out and they are sent again then: late, never lost.
+            this.#options.log.error(
+              { err: requeueError, partition, records: records.length },
+              'fetch requests not sent could not be put back',
+            );
+          }
+          this.#options.log.warn(
+            { err: error, partition, records: records.length },
+            'fetch requests not sent',
+          );
+        },
+      );
+      this.#sending.set(
+        partition,
+        sending.finally(() => {
+          this.#sending.delete(partition);
+          this.#requestFeed();
+        }),
+      );
+      sentTotal += records.length;
     }
     if (housekeeping) {
       for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
