@@ -218,8 +218,11 @@ group.consumer.heartbeat.interval.ms=1000
 group.coordinator.rebalance.protocols=classic,consumer
 
 # A dead node's partitions get a new leader within seconds: the controller notices a
-# broker whose heartbeats stop after this long (the default is 9 s).
-broker.session.timeout.ms=3000
+# broker whose heartbeats stop after this long (the default is 9 s). Until then the group
+# coordinators cannot commit (the dead node is still an in-sync replica of
+# __consumer_offsets) and answer no heartbeat, so this must stay below the members' session
+# timeout (kraul's roles: 2.5 s), or a broker's death expels every member of every group.
+broker.session.timeout.ms=2000
 broker.heartbeat.interval.ms=500
 
 # Small and short-lived logs: test data is thrown away with the run folder.

@@ -1,5 +1,5 @@
 import { type ScriptedCluster, startScriptedCluster, uniqueName } from '@kraul/testkit';
-import { Admin } from '@platformatic/kafka';
+import { Admin, type API, type Connection, kGetApi, kGetBootstrapConnection } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterBus } from '../src/cluster-bus.ts';
 import type { KafkaClientName } from '../src/cluster-options.ts';
@@ -135,6 +135,25 @@ async function runFailover(
   } finally {
     await producerBus.close().catch(() => {});
     await readerBus.close().catch(() => {});
+  }
+}
+
+/** The node coordinating a consumer group (FindCoordinator, as a member asks it). */
+async function coordinatorOf(brokers: string[], groupId: string): Promise<number> {
+  const admin = new Admin({ clientId: 'kraul-test-coordinator', bootstrapBrokers: brokers, retries: 3 });
+  try {
+    const connection = await new Promise<Connection>((resolve, reject) => {
+      admin[kGetBootstrapConnection]((error, found) => (error || !found ? reject(error) : resolve(found)));
+    });
+    const api = await new Promise<API<unknown[], unknown>>((resolve, reject) => {
+      admin[kGetApi]<unknown[], unknown>('FindCoordinator', (error, found) =>
+        error || !found ? reject(error) : resolve(found),
+      );
+    });
+    const response = (await api.async(connection, 0, [groupId])) as { coordinators: { nodeId: number }[] };
+    return response.coordinators[0]?.nodeId ?? -1;
+  } finally {
+    await admin.close();
   }
 }
 
@@ -276,6 +295,90 @@ describe('a partition leader SIGKILLed while 30,000 records are sent with acks=a
       // warm-up, merged-live and the live half of the send to both: each once.
       expect(ends[livePartition]).toBe(3);
       expect(ends[deadPartition]).toBe(0);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('keeps a member in its group when a broker dies while the coordinator has commits to write: nothing revoked, nothing redelivered', async () => {
+    const live = await fullCluster();
+    const topic = uniqueName('kraul-test-coordinator-failover');
+    const groupId = uniqueName('kraul-test-coordinator-group');
+    const bus = createClusterBus({ brokers: live.brokers, clientId: uniqueName('kraul-test-coordinator') });
+    try {
+      await bus.admin().createTopics([{ name: topic, partitions: 4, replicationFactor: 3 }]);
+      const producer = bus.producer();
+      const send = (from: number) =>
+        producer.send(Array.from({ length: 20 }, (_, i) => record(topic, i % 4, `r${from + i}`)));
+      await waitFor(
+        () =>
+          send(0).then(
+            () => true,
+            () => false,
+          ),
+        'the first records written',
+        60_000,
+        500,
+      );
+      // Each batch committed as soon as it arrives, as the roles do once its work is done.
+      const member = await RecordingMember.start(
+        bus,
+        { groupId, topics: [topic], sessionTimeoutMs: 2_500 },
+        {
+          onBatch: (batch, self) =>
+            self.consumer.commit([
+              { topic, partition: batch.partition, offset: batch.records.at(-1)!.offset + 1 },
+            ]),
+        },
+      );
+      await waitFor(() => member.records.length >= 20, 'the first 20 records consumed');
+      // A record every 50 ms across the kill, each committed on arrival: the coordinator has
+      // commits to write when another node dies, and answers nothing (heartbeats included)
+      // until the dead node has left the in-sync replicas of __consumer_offsets.
+      const acknowledged = new Set<string>();
+      let ticking = true;
+      const ticker = (async () => {
+        for (let n = 0; ticking; n += 1) {
+          const value = `t${n}`;
+          void producer.send([record(topic, n % 4, value)]).then(
+            () => acknowledged.add(value),
+            () => {},
+          );
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const coordinator = await coordinatorOf(live.brokers, groupId);
+      expect(coordinator).toBeGreaterThan(0);
+      killed = [1, 2, 3].find((node) => node !== coordinator)!;
+      await live.killNode(killed);
+      // The controller notices the dead node after broker.session.timeout.ms (2 s); the
+      // coordinator's answers wait until then, and the member's 2.5 s session must outlast it.
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      ticking = false;
+      await ticker;
+      await waitFor(
+        () =>
+          send(20).then(
+            () => true,
+            () => false,
+          ),
+        'more records written with the node down',
+        60_000,
+        500,
+      );
+      const values = () => member.records.map((r) => decoder.decode(r.value ?? new Uint8Array()));
+      await waitFor(
+        () => [...acknowledged, 'r39'].every((value) => values().includes(value)),
+        'every acknowledged record consumed',
+      );
+      // Never expelled: no revocation, every partition still owned, each record once (an
+      // expelled member gets what it consumed since its last commit again).
+      expect(member.revoked).toEqual([]);
+      expect(member.consumer.assignment()).toHaveLength(4);
+      expect(acknowledged.size).toBeGreaterThan(50);
+      expect(values().length - new Set(values()).size).toBe(0);
+      await member.consumer.close();
     } finally {
       await bus.close();
     }

@@ -134,6 +134,7 @@ export class ConsumerProtocolMember implements GroupSession {
   }
 
   async #beat(): Promise<void> {
+    const sentAt = performance.now();
     try {
       const topicPartitions = await this.#ownedByTopicId();
       const response = await this.#requests().consumerGroupHeartbeat({
@@ -165,7 +166,10 @@ export class ConsumerProtocolMember implements GroupSession {
       this.#joined = undefined;
       joined.resolve();
     }
-    this.#schedule(this.#intervalMs);
+    // The interval runs from when this heartbeat was sent, not from its answer. A coordinator
+    // that answers late (its writes wait for a dead broker to leave the replicas in sync) has
+    // been counting this member's session all along: the next heartbeat goes out at once.
+    this.#schedule(Math.max(0, this.#intervalMs - (performance.now() - sentAt)));
   }
 
   #failed(error: unknown): void {
@@ -191,9 +195,15 @@ export class ConsumerProtocolMember implements GroupSession {
     this.#failures += 1;
     // Unknown topic ids or leaders: the metadata may be stale.
     this.#client.clearMetadata();
+    // Never longer than the heartbeat interval: when the coordinator's broker dies, the group
+    // moves to another one, which gives every member a fresh session timeout from the moment
+    // it loaded the group. A member backing off for longer would miss that and be expelled,
+    // and everything it did since its last commit would be redelivered (every member of
+    // every group on that coordinator at once).
     const delay = Math.min(
       this.#options.retryDelayMs * 2 ** Math.min(this.#failures - 1, 10),
       this.#options.maxRetryDelayMs,
+      this.#intervalMs,
     );
     this.#schedule(delay);
   }

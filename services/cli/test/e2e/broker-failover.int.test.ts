@@ -167,11 +167,31 @@ describe('a crawl on a 3-broker cluster when the leader of the busiest todo part
         `${pagesAtKill}/${expected.size} pages; longest per-host stall: ${worst(true)} ms on partitions that ` +
         `lost their leader, ${worst(false)} ms on the others; ${duplicates} duplicate fetches of ${expected.size}`,
     );
+    // Each page fetched twice, with its times since the kill, and what the roles warned of:
+    // where a redelivery came from when a run has more than a few.
+    for (const [url] of repeated(counts).slice(0, 10)) {
+      const times = testSite.requests((request) => request.url === url).map((r) => r.startedAt - killedAt);
+      console.log(
+        `[broker failover] fetched twice: ${url} at ${times.map((t) => `${Math.round(t)} ms`).join(', ')}`,
+      );
+    }
+    for (const role of roles) {
+      const warnings = `${role.process.stdout()}${role.process.stderr()}`
+        .split('\n')
+        .filter((line) => /"level":(40|50)\b/.test(line));
+      for (const line of warnings.slice(0, 8))
+        console.log(`[broker failover] ${role.name}: ${line.slice(0, 400)}`);
+    }
     // Nothing acknowledged was lost: every page was fetched. Redelivery of what was in
     // flight is bounded (no page more than twice). The stall figures are printed for
     // docs/kafka.md and bounded only loosely here: a loaded machine stretches them, and
     // speed is the benchmarks' business.
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
+    // The members stay in their groups while the dead node leaves the replicas in sync (the
+    // brokers notice it before a member's session runs out), so almost nothing is fetched
+    // again: measured 0 of 320 in each of three runs, where an expelled cluster refetched
+    // 35-126. The bound leaves room for a commit that lags on a loaded machine.
+    expect(duplicates).toBeLessThanOrEqual(expected.size * 0.02);
     expect(worst(false)).toBeLessThan(60_000);
     expect(worst(true)).toBeLessThan(60_000);
 
