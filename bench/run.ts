@@ -17,13 +17,26 @@ import { benchMicro } from './report/micro-sections.ts';
 import { benchStartup } from './report/startup-section.ts';
 import { benchStore } from './report/store-section.ts';
 
+const SECTIONS = ['crawl', 'kafka', 'scale', 'store', 'startup', 'micro'] as const;
+type SectionName = (typeof SECTIONS)[number];
+
 const { values: flags } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+    /** Measures one section only (printed, never written): e.g. `--only scale`. */
+    only: { type: 'string' },
+  },
 });
-if (flags.quick && flags.write) {
-  process.stderr.write('bench: --write records a full run; leave out --quick\n');
+if ((flags.quick || flags.only !== undefined) && flags.write) {
+  process.stderr.write('bench: --write records a full run; leave out --quick and --only\n');
   process.exit(2);
 }
+if (flags.only !== undefined && !(SECTIONS as readonly string[]).includes(flags.only)) {
+  process.stderr.write(`bench: --only takes one of ${SECTIONS.join(', ')}; got ${flags.only}\n`);
+  process.exit(2);
+}
+const wanted = (name: SectionName): boolean => flags.only === undefined || flags.only === name;
 
 const DOC = 'docs/benchmarks.md';
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -104,18 +117,19 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   progress(`${machineLine(machine)}; load ${loadBefore}`);
 
-  const sections = [
-    await benchCrawl(crawlOptions),
-    await kafkaSection(),
-    await scaleSection(),
-    await benchStore(STORE_URLS, storeRounds, progress),
-  ];
-  sections.push(await benchStartup(flags.quick ? 3 : 10, progress));
-  if (flags.quick) sections.push('## Micro-benchmarks\n\nNot run with `--quick`.');
-  else sections.push(await benchMicro(progress));
+  const sections: string[] = [];
+  if (wanted('crawl')) sections.push(await benchCrawl(crawlOptions));
+  if (wanted('kafka')) sections.push(await kafkaSection());
+  if (wanted('scale')) sections.push(await scaleSection());
+  if (wanted('store')) sections.push(await benchStore(STORE_URLS, storeRounds, progress));
+  if (wanted('startup')) sections.push(await benchStartup(flags.quick ? 3 : 10, progress));
+  if (wanted('micro')) {
+    if (flags.quick) sections.push('## Micro-benchmarks\n\nNot run with `--quick`.');
+    else sections.push(await benchMicro(progress));
+  }
 
   const minutes = (Date.now() - started.getTime()) / 60_000;
-  const command = `node bench/run.ts${flags.quick ? ' --quick' : ''}${flags.write ? ' --write' : ''}`;
+  const command = `node bench/run.ts${flags.quick ? ' --quick' : ''}${flags.only ? ` --only ${flags.only}` : ''}${flags.write ? ' --write' : ''}`;
   const head = [
     '# kraul benchmarks',
     '',
