@@ -118,6 +118,13 @@ export interface CommittedOffset extends TopicPartition {
 
 export interface GroupConsumer {
   readonly groupId: string;
+  /**
+   * Whether a partition's next owner reads its committed offset (and metadata) only after
+   * this member's `onRevoked` settled and committed: so a handover written there is the
+   * latest word on the partition. False on kafkajs, whose `onRevoked` runs after the group
+   * already moved on.
+   */
+  readonly commitsBeforeHandover: boolean;
   /** Joins the group and starts delivering. Resolves once the member has joined. */
   start(handlers: ConsumerHandlers): Promise<void>;
   /** Stops fetching these partitions after the batch in hand; others keep flowing. */

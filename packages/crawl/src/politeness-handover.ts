@@ -19,6 +19,13 @@ interface HandoverV1 {
   until: Record<string, number>;
   /** Offsets beyond the committed one that are finished already: the next owner skips them. */
   done?: number[];
+  /**
+   * Written by an owner that gave the partition up with nothing of it running: every host it
+   * fetched is in `until` (or free), so the next owner needs no wait of its own.
+   */
+  complete?: true;
+  /** Epoch ms when it was written (with `complete`). */
+  at?: number;
 }
 
 /** What a partition's owner hands to the next one with its commit. */
@@ -27,29 +34,60 @@ export interface Handover {
   holds: Map<string, number>;
   /** Offsets finished beyond the committed offset. */
   done: number[];
+  /**
+   * The previous owner gave the partition up with nothing running and every waiting host
+   * listed: hosts it does not list may be fetched at once. Otherwise (a commit made while it
+   * worked, the last one of an owner that died) a host fetched after it may be missing, and
+   * the next owner waits out each host's delay from its assignment.
+   */
+  complete: boolean;
+}
+
+export interface HandoverDecoding {
+  /**
+   * How old a complete handover may be and still be taken as complete. An owner between the
+   * writer and the reader that died before its first commit would have left it in place, but
+   * a dead member keeps its partitions for a whole session timeout: a handover younger than
+   * the shortest session the group may have cannot have been skipped over that way.
+   * Default: 0 (never taken as complete).
+   */
+  completeWithinMs?: number;
+}
+
+export interface HandoverEncoding {
+  /** The owner is giving the partition up and nothing of it runs any more. Default: false. */
+  complete?: boolean;
+  /** Default: {@link maxHandoverBytes}. */
+  maxBytes?: number;
 }
 
 /**
  * Encodes the hosts' ready times (ms from now), latest first, and the offsets finished
  * beyond the commit as commit metadata, cut to fit `maxBytes` (hosts first: politeness is a
  * rule, a skipped duplicate only saves a fetch); undefined when there is nothing to hand over.
+ * A complete handover is written even when empty (it says no host waits), and stops being
+ * complete when a host had to be cut.
  */
 export function encodeHandover(
   waiting: Iterable<[host: string, readyInMs: number]>,
   nowEpochMs: number,
   done: readonly number[] = [],
-  maxBytes = maxHandoverBytes,
+  { complete = false, maxBytes = maxHandoverBytes }: HandoverEncoding = {},
 ): string | undefined {
   const entries = [...waiting]
     .filter(([, ms]) => ms > 0)
     .sort((a, b) => b[1] - a[1])
     .map(([host, ms]) => [host, Math.ceil(nowEpochMs + ms)] as const);
-  if (entries.length === 0 && done.length === 0) return undefined;
+  if (entries.length === 0 && done.length === 0 && !complete) return undefined;
   const until: Record<string, number> = {};
-  let size = '{"v":1,"until":{},"done":[]}'.length;
+  let size = '{"v":1,"until":{},"done":[],"complete":true}'.length;
+  let allHosts = true;
   for (const [host, at] of entries) {
     const added = JSON.stringify(host).length + String(at).length + 2;
-    if (size + added > maxBytes) break;
+    if (size + added > maxBytes) {
+      allHosts = false;
+      break;
+    }
     until[host] = at;
     size += added;
   }
@@ -62,6 +100,10 @@ export function encodeHandover(
   }
   const handover: HandoverV1 = { v: 1, until };
   if (kept.length > 0) handover.done = kept;
+  if (complete && allHosts) {
+    handover.complete = true;
+    handover.at = nowEpochMs;
+  }
   return JSON.stringify(handover);
 }
 
@@ -69,8 +111,12 @@ export function encodeHandover(
  * What the previous owner handed over in a partition's commit metadata. Metadata that is
  * not a handover (another client's, a newer version) yields nothing.
  */
-export function decodeHandover(metadata: string | null | undefined, nowEpochMs: number): Handover {
-  const handover: Handover = { holds: new Map(), done: [] };
+export function decodeHandover(
+  metadata: string | null | undefined,
+  nowEpochMs: number,
+  { completeWithinMs = 0 }: HandoverDecoding = {},
+): Handover {
+  const handover: Handover = { holds: new Map(), done: [], complete: false };
   if (!metadata) return handover;
   let parsed: unknown;
   try {
@@ -79,7 +125,12 @@ export function decodeHandover(metadata: string | null | undefined, nowEpochMs: 
     return handover;
   }
   if (typeof parsed !== 'object' || parsed === null || (parsed as { v?: unknown }).v !== 1) return handover;
-  const { until, done } = parsed as { until?: unknown; done?: unknown };
+  const { until, done, complete, at } = parsed as {
+    until?: unknown;
+    done?: unknown;
+    complete?: unknown;
+    at?: unknown;
+  };
   if (typeof until === 'object' && until !== null) {
     for (const [host, at] of Object.entries(until)) {
       if (typeof at !== 'number' || !Number.isFinite(at)) continue;
@@ -89,5 +140,11 @@ export function decodeHandover(metadata: string | null | undefined, nowEpochMs: 
   }
   if (Array.isArray(done))
     handover.done = done.filter((offset) => Number.isSafeInteger(offset) && offset >= 0);
+  handover.complete =
+    complete === true &&
+    typeof until === 'object' &&
+    until !== null &&
+    typeof at === 'number' &&
+    nowEpochMs - at < completeWithinMs;
   return handover;
 }

@@ -256,6 +256,11 @@ export class TopicConsumer<M extends Message = Message> {
     this.#consumer.resume(partitions);
   }
 
+  /** See GroupConsumer.commitsBeforeHandover. */
+  get commitsBeforeHandover(): boolean {
+    return this.#consumer.commitsBeforeHandover;
+  }
+
   isPaused(partition: TopicPartition): boolean {
     return this.#consumer.isPaused(partition);
   }

@@ -89,6 +89,7 @@ export class CrawlerWorker {
         options.onHostRun && ((run) => options.onHostRun?.({ ...run, task: { url: run.task.request.url } })),
     });
     const partitionBuffer = options.partitionBuffer ?? 64;
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? 2_500;
     this.#consumer = new TopicConsumer<FetchRequest>({
       bus: options.bus,
       producer: this.#producer,
@@ -98,7 +99,7 @@ export class CrawlerWorker {
       log: options.log,
       // Batches no larger than the buffer: a partition is paused between batches, so this
       // bounds what one partition holds to less than two buffers' worth.
-      consumer: { sessionTimeoutMs: options.sessionTimeoutMs ?? 2_500, maxBatchRecords: partitionBuffer },
+      consumer: { sessionTimeoutMs, maxBatchRecords: partitionBuffer },
       onMessages: (deliveries) => this.#accept(deliveries),
       onAssigned: (partitions, committed) => this.#flow.assigned(partitions, committed),
       commitMetadata: (tp) => this.#flow.handover(tp.partition),
@@ -113,6 +114,7 @@ export class CrawlerWorker {
       log: options.log,
       partitionBuffer,
       revokeGraceMs: options.revokeGraceMs ?? 15_000,
+      sessionTimeoutMs,
     });
     this.#publisher = new OutcomePublisher({
       producer: this.#producer,
@@ -222,10 +224,11 @@ export class CrawlerWorker {
       const politeness = this.#pipeline.politeness(job, task.host);
       // The partition's previous owner may have fetched this host just before it let the
       // partition go. Its commit metadata says when the host may be fetched next (applied on
-      // assignment); when that is missing (the owner died between commits), the new owner
-      // still waits out the host's delay from its assignment, so politeness holds across owners.
+      // assignment); unless that handover is complete (the owner gave the partition up with
+      // nothing running), a host may be missing from it (the owner died between commits), so
+      // the new owner waits out the host's delay from its assignment: politeness holds across owners.
       const sinceAssigned = this.#flow.sinceAssigned(partition, now);
-      if (sinceAssigned < politeness.delayMs) {
+      if (sinceAssigned < politeness.delayMs && !this.#flow.handedOverComplete(partition)) {
         this.#scheduler.holdHost(task.host, politeness.delayMs - sinceAssigned);
       }
       this.#scheduler.push(task.host, task, politeness);

@@ -18,7 +18,15 @@ export interface PartitionFlowOptions {
   partitionBuffer: number;
   /** How long a revoked partition's running fetches may take to finish before it is handed over. */
   revokeGraceMs: number;
+  /** The group's session timeout: how long a dead member keeps its partitions. */
+  sessionTimeoutMs: number;
 }
+
+/**
+ * The broker never expels a member sooner than this (the lowest session the test brokers and
+ * docs/cluster.md allow): a bound on the session of a group whose members set different ones.
+ */
+const SHORTEST_SESSION_MS = 1_000;
 
 /**
  * The crawler's side of partition membership: what each todo partition holds, when it is
@@ -40,6 +48,10 @@ export class PartitionFlow {
   readonly #finished = new FinishedOffsets();
   /** Per partition: each running task's fetch followed by the sending of its outcome. */
   readonly #running = new Map<number, Set<Promise<unknown>>>();
+  /** Revoked with nothing left running: the commit that follows hands over a complete list. */
+  readonly #drained = new Set<number>();
+  /** Assigned with a complete handover from the previous owner: no wait of its own needed. */
+  readonly #handedOverComplete = new Set<number>();
 
   constructor(options: PartitionFlowOptions) {
     this.#options = options;
@@ -54,13 +66,21 @@ export class PartitionFlow {
     const now = performance.now();
     for (const { partition } of partitions) {
       this.#assignedAt.set(partition, now);
+      this.#drained.delete(partition);
+      this.#handedOverComplete.delete(partition);
       this.#generation.set(partition, (this.#generation.get(partition) ?? 0) + 1);
       this.#finished.assigned(partition);
     }
     let held = 0;
     const wallNow = Date.now();
     for (const { partition, metadata } of committed) {
-      const { holds, done } = decodeHandover(metadata, wallNow);
+      const { holds, done, complete } = decodeHandover(metadata, wallNow, {
+        // Only a handover committed before the group moved on is the latest word on the partition.
+        completeWithinMs: this.#options.consumer.commitsBeforeHandover
+          ? Math.min(this.#options.sessionTimeoutMs, SHORTEST_SESSION_MS)
+          : 0,
+      });
+      if (complete) this.#handedOverComplete.add(partition);
       for (const [host, ms] of holds) {
         this.#hostPartition.set(host, partition);
         this.#options.scheduler.holdHost(host, ms);
@@ -79,7 +99,18 @@ export class PartitionFlow {
     const waiting = [...this.#options.scheduler.waitingHosts()].filter(
       ([host]) => this.#hostPartition.get(host) === partition,
     );
-    return encodeHandover(waiting, Date.now(), this.#finished.finishedBeyondCommit(partition));
+    return encodeHandover(waiting, Date.now(), this.#finished.finishedBeyondCommit(partition), {
+      complete: this.#drained.has(partition),
+    });
+  }
+
+  /**
+   * Whether the partition's previous owner handed it over completely (it gave it up with
+   * nothing running, and listed every host still waiting out its delay): then a host it did
+   * not list may be fetched at once, without a wait counted from this assignment.
+   */
+  handedOverComplete(partition: number): boolean {
+    return this.#handedOverComplete.has(partition);
   }
 
   /**
@@ -170,14 +201,17 @@ export class PartitionFlow {
     const dropped = scheduler.remove((task) => revoked.has(task.partition));
     const running = [...revoked].flatMap((partition) => [...(this.#running.get(partition) ?? [])]);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled(running),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, this.#options.revokeGraceMs);
+    const drained = await Promise.race([
+      Promise.allSettled(running).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#options.revokeGraceMs);
       }),
     ]);
     clearTimeout(timer);
     for (const partition of revoked) {
+      // A fetch still running past the grace may end after the handover: not complete then.
+      if (drained) this.#drained.add(partition);
+      this.#handedOverComplete.delete(partition);
       this.#generation.set(partition, (this.#generation.get(partition) ?? 0) + 1);
       this.#load.delete(partition);
       this.#revoking.delete(partition);

@@ -59,6 +59,7 @@ const maxRetryDelayMs = 2_000;
  */
 export class KafkaGroupConsumer implements GroupConsumer {
   readonly groupId: string;
+  readonly commitsBeforeHandover = true;
   readonly #topics: string[];
   readonly #bus: ResolvedKafkaBusOptions;
   readonly #options: ResolvedConsumerOptions;

@@ -46,6 +46,8 @@ const partitionsConsumedConcurrently = 32;
  */
 export class KafkajsGroupConsumer implements GroupConsumer {
   readonly groupId: string;
+  /** kafkajs has no hook before it rejoins: `onRevoked` runs once the next owner may have read. */
+  readonly commitsBeforeHandover = false;
   readonly #topics: string[];
   readonly #kafka: Kafka;
   readonly #bus: ResolvedKafkaBusOptions;

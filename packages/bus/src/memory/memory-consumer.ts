@@ -30,6 +30,7 @@ function keyOf(tp: TopicPartition): string {
  */
 export class MemoryGroupConsumer implements GroupConsumer, GroupMember {
   readonly groupId: string;
+  readonly commitsBeforeHandover = true;
   readonly topics: readonly string[];
   readonly sessionTimeoutMs: number;
   private readonly startFrom: 'earliest' | 'latest';
