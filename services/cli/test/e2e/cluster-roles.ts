@@ -100,9 +100,6 @@ export async function metricValue(
   return total;
 }
 
-/** Fast group settings: a member that vanishes is noticed in seconds, not the default ten. */
-const SESSION = ['--session-timeout', '3s'];
-
 /** Creates the topics of `prefix` with 4 partitions. */
 export async function createTopics(
   prefix: string,
@@ -116,9 +113,12 @@ export async function createTopics(
   if (created.code !== 0) throw new Error(`kraul topics create failed:\n${created.stderr}`);
 }
 
+/** Fast group settings: a member that vanishes is noticed in seconds, not the default ten. */
+const FAST_SESSION = '3s';
+
 /** Starts one crawler of the cluster of `prefix`. */
 export function startCrawler(prefix: string, cwd: string): Promise<RoleProcess> {
-  return startRole('crawler', prefix, { cwd, args: SESSION });
+  return startRole('crawler', prefix, { cwd, args: ['--session-timeout', FAST_SESSION] });
 }
 
 /** Starts a frontier (state under `<cwd>/frontier`), a strategy and a crawler, all ready. */
@@ -126,15 +126,17 @@ export async function startCluster(
   prefix: string,
   cwd: string,
   env: Record<string, string> = {},
+  { sessionTimeout = FAST_SESSION }: { sessionTimeout?: string } = {},
 ): Promise<{ frontier: RoleProcess; strategy: RoleProcess; crawler: RoleProcess }> {
+  const session = ['--session-timeout', sessionTimeout];
   const [frontier, strategy, crawler] = await Promise.all([
     startRole('frontier', prefix, {
       cwd,
-      args: [...SESSION, '--data-dir', join(cwd, 'frontier'), '--feed-interval', '100ms'],
+      args: [...session, '--data-dir', join(cwd, 'frontier'), '--feed-interval', '100ms'],
       env,
     }),
-    startRole('strategy', prefix, { cwd, args: SESSION, env }),
-    startRole('crawler', prefix, { cwd, args: SESSION, env }),
+    startRole('strategy', prefix, { cwd, args: session, env }),
+    startRole('crawler', prefix, { cwd, args: session, env }),
   ]);
   return { frontier, strategy, crawler };
 }

@@ -114,9 +114,24 @@ describe('one crawl module, embedded and on the cluster', () => {
         (a, b) => a + b,
         0,
       );
-    expect(await sum('kraul_crawler_handler_pages_total', { outcome: 'threw' })).toBeGreaterThanOrEqual(4);
-    expect(await sum('kraul_crawler_handler_pages_total', { outcome: 'timeout' })).toBeGreaterThanOrEqual(4);
-    expect(await sum('kraul_crawler_items_total', { outcome: 'invalid' })).toBeGreaterThanOrEqual(2);
+    // A handler's timeout is counted when it fires, after the site saw the request: wait for it.
+    const failures = async () => ({
+      threw: await sum('kraul_crawler_handler_pages_total', { outcome: 'threw' }),
+      timeout: await sum('kraul_crawler_handler_pages_total', { outcome: 'timeout' }),
+      invalid: await sum('kraul_crawler_items_total', { outcome: 'invalid' }),
+    });
+    await waitUntil(
+      'the crawlers to count both failure kinds and the invalid items',
+      async () => {
+        const { threw, timeout, invalid } = await failures();
+        return threw >= 4 && timeout >= 4 && invalid >= 2;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const counted = await failures();
+    expect(counted.threw).toBeGreaterThanOrEqual(4);
+    expect(counted.timeout).toBeGreaterThanOrEqual(4);
+    expect(counted.invalid).toBeGreaterThanOrEqual(2);
 
     const exits = await stopRoles(roles.splice(0));
     expect(exits.map((exit) => exit.code)).toEqual([0, 0, 0, 0]);
