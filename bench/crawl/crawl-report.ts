@@ -3,8 +3,7 @@ import { decimal, integer, mebibytes, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
 import { type BusGoals, busGoals } from './bus-goals.ts';
 import type { TopicTraffic } from './crawl-protocol.ts';
-import type { CrawlBenchOptions } from './crawl-section.ts';
-import { CRAWLERS, type Samples } from './crawlers.ts';
+import { CRAWLERS, type CrawlBenchOptions, type Samples } from './crawlers.ts';
 
 /** The crawl section of the report: throughput, the checks, and kraul's bus traffic. */
 export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions, samples: Samples): string {

@@ -2,25 +2,11 @@ import { type SiteProcess, startSiteProcess } from '@kraul/testkit/site-process'
 import { decimal, integer } from '../report/format.ts';
 import { runCrawlProcess } from './crawl-client.ts';
 import { describeCrawlBench } from './crawl-report.ts';
-import { CRAWLERS, type Samples } from './crawlers.ts';
-import { verifyCrawl } from './verify-crawl.ts';
+import { CRAWLERS, type CrawlBenchOptions, type Samples } from './crawlers.ts';
 
-export interface CrawlBenchOptions {
-  hosts: number;
-  pagesPerHost: number;
-  /** Rounds; every round runs every crawler at every per-host concurrency once. */
-  rounds: number;
-  /** Per-host concurrencies, each measured separately. */
-  perHost: readonly number[];
-  /** Fetches at once over all hosts. */
-  concurrency: number;
-  /** Partitions of kraul's embedded bus (`kraul run` uses 4). */
-  partitions: number;
-  /** A crawl not over after this long fails the bench. */
-  timeoutMs: number;
-  /** Receives a line per crawl, for the terminal. */
-  progress: (line: string) => void;
-}
+export type { CrawlBenchOptions };
+
+import { verifyCrawl } from './verify-crawl.ts';
 
 /** Runs the crawl benchmark and returns its section of the report. */
 export async function benchCrawl(options: CrawlBenchOptions): Promise<string> {

@@ -37,3 +37,21 @@ export interface Sample {
 
 /** Samples by crawler id, then by per-host concurrency, one per round. */
 export type Samples = Map<string, Map<number, Sample[]>>;
+
+/** What the crawl section measures: the site, the rounds and the crawls' settings. */
+export interface CrawlBenchOptions {
+  hosts: number;
+  pagesPerHost: number;
+  /** Rounds; every round runs every crawler at every per-host concurrency once. */
+  rounds: number;
+  /** Per-host concurrencies, each measured separately. */
+  perHost: readonly number[];
+  /** Fetches at once over all hosts. */
+  concurrency: number;
+  /** Partitions of kraul's embedded bus (`kraul run` uses 4). */
+  partitions: number;
+  /** A crawl not over after this long fails the bench. */
+  timeoutMs: number;
+  /** Receives a line per crawl, for the terminal. */
+  progress: (line: string) => void;
+}

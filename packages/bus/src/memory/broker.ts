@@ -1,13 +1,10 @@
 import { BusError } from '../errors.ts';
 import type { TopicSpec } from '../types.ts';
+import type { BrokerSettings } from './broker-settings.ts';
 import { ConsumerGroup } from './consumer-group.ts';
 import { MemoryTopic } from './memory-topic.ts';
 
-export interface BrokerSettings {
-  maxMessageBytes: number;
-  trimCommitted: boolean;
-  onHandlerError: (error: BusError) => void;
-}
+export type { BrokerSettings };
 
 /** The state a Kafka cluster would hold: topics with their logs, and consumer groups. */
 export class MemoryBroker {

@@ -1,8 +1,14 @@
 import { BusError } from '../errors.ts';
 import type { CommitOffset, TopicPartition } from '../types.ts';
-import type { MemoryBroker } from './broker.ts';
-import type { CommittedOffsets } from './memory-topic.ts';
+import type { BrokerSettings } from './broker-settings.ts';
+import type { CommittedOffsets, MemoryTopic } from './memory-topic.ts';
 import { stickyAssign } from './sticky-assignor.ts';
+
+/** What a group needs of its broker (which owns the groups, not the reverse): its topics and settings. */
+export interface TopicLookup {
+  readonly settings: BrokerSettings;
+  topic(name: string): MemoryTopic | undefined;
+}
 
 /** What the coordinator needs from a member of its group. */
 export interface GroupMember {
@@ -39,7 +45,7 @@ interface PendingExpiry {
  */
 export class ConsumerGroup implements CommittedOffsets {
   readonly groupId: string;
-  private readonly broker: MemoryBroker;
+  private readonly broker: TopicLookup;
   private members: GroupMember[] = [];
   private readonly committed = new Map<string, Map<number, number>>();
   private readonly metadata = new Map<string, string>();
@@ -48,7 +54,7 @@ export class ConsumerGroup implements CommittedOffsets {
   private rebalancing: Promise<void> | undefined;
   private closed = false;
 
-  constructor(groupId: string, broker: MemoryBroker) {
+  constructor(groupId: string, broker: TopicLookup) {
     this.groupId = groupId;
     this.broker = broker;
   }
