@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { createKafkaBus } from '@kraul/bus/kafka';
 import { groupId, topicNames } from '@kraul/protocol';
 import { kraulTopicSpecs } from '@kraul/runtime';
-import type { SiteProcess } from '@kraul/testkit/site-process';
+import { type SiteProcess, scopePattern } from '@kraul/testkit/site-process';
 import { Admin } from '@platformatic/kafka';
 import { REPO_ROOT } from '../report/child-script.ts';
 import { brokerCpuMicros, processCpuMicros } from './broker-process.ts';
 import type { CrawlResult } from './crawl-protocol.ts';
-import { scopePattern } from './scope.ts';
+import { verifyCrawl } from './verify-crawl.ts';
 
 const KRAUL = join(REPO_ROOT, 'services/cli/bin/kraul.ts');
 /** How often the crawl is asked whether it is over. */
@@ -287,4 +287,31 @@ async function topicUse(
   } finally {
     await client.close();
   }
+}
+
+/** The same options a section gives every crawl through the broker: the plan less the crawlers. */
+export type KafkaSectionPlan = Omit<KafkaCrawlPlan, 'crawlers' | 'expectedPages' | 'concurrencyPerHost'>;
+
+/**
+ * One crawl of the site through the broker with this many crawler processes (per-host
+ * concurrency 1), checked against the site's request log: a wrong crawl throws.
+ */
+export async function checkedKafkaCrawl(
+  site: SiteProcess,
+  plan: KafkaSectionPlan,
+  crawlers: number,
+  label: string,
+): Promise<KafkaCrawlResult> {
+  const expected = new Set(site.expected);
+  const result = await crawlWithKafka(site, {
+    brokers: plan.brokers,
+    crawlers,
+    partitions: plan.partitions,
+    concurrencyPerHost: 1,
+    concurrency: plan.concurrency,
+    expectedPages: expected.size,
+    timeoutMs: plan.timeoutMs,
+  });
+  verifyCrawl(label, result, await site.log(), expected);
+  return result;
 }

@@ -2,7 +2,7 @@ import { type SiteProcess, startSiteProcess } from '@kraul/testkit/site-process'
 import { decimal, integer, mebibytes, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
 import { runCrawlProcess } from './crawl-client.ts';
-import { crawlWithKafka, type KafkaCrawlResult } from './kafka-crawl.ts';
+import { checkedKafkaCrawl, type KafkaCrawlResult } from './kafka-crawl.ts';
 import { verifyCrawl } from './verify-crawl.ts';
 
 export interface KafkaBenchOptions {
@@ -51,16 +51,7 @@ export async function benchKafka(options: KafkaBenchOptions): Promise<string> {
         verifyCrawl(`round ${round + 1}, raw loop`, raw, await site.log(), expected);
         const rawRate = (expected.size * 1_000) / raw.wallMs;
         const label = `round ${round + 1}, kraul through Kafka, ${crawlers} crawler process(es)`;
-        const result = await crawlWithKafka(site, {
-          brokers: options.brokers,
-          crawlers,
-          partitions: options.partitions,
-          concurrencyPerHost: 1,
-          concurrency: options.concurrency,
-          expectedPages: expected.size,
-          timeoutMs: options.timeoutMs,
-        });
-        verifyCrawl(label, result, await site.log(), expected);
+        const result = await checkedKafkaCrawl(site, options, crawlers, label);
         const pagesPerSecond = (expected.size * 1_000) / result.wallMs;
         samples.get(crawlers)!.push({ result, pagesPerSecond, ratio: pagesPerSecond / rawRate });
         options.progress(

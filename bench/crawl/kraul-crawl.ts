@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildJob } from '@kraul/cli-service';
 import { kraulTopicSpecs } from '@kraul/runtime';
-import { createLogger, createMetricsRegistry } from '@kraul/telemetry';
-import { EmbeddedCrawl } from '../../services/cli/src/embedded/engine.ts';
+import { siteBenchCrawl } from '../../services/cli/src/embedded/site-bench-crawl.ts';
 import { BusMeter } from './bus-meter.ts';
 import type { CrawlPlan, CrawlResult } from './crawl-protocol.ts';
-import { scopePattern } from './scope.ts';
 
 /** The embedded engine's topic prefix and the partitions it is given below. */
 const PREFIX = 'kraul';
@@ -21,43 +18,24 @@ const POLL_MS = 20;
 export async function crawlWithKraul(plan: CrawlPlan): Promise<CrawlResult> {
   const meter = new BusMeter();
   const dataDir = mkdtempSync(join(tmpdir(), 'kraul-bench-'));
-  const job = buildJob({
-    id: 'bench',
-    seeds: [plan.seed],
-    seedSource: '<url>',
-    options: {
-      delay: '0',
-      concurrencyPerHost: String(plan.concurrencyPerHost),
-      scope: 'any',
-      allow: [scopePattern(plan.origins)],
-      maxDepth: '10000',
-      allowAddress: plan.addresses,
-    },
-  });
-  const crawl = new EmbeddedCrawl({
-    job,
-    dataDir,
-    log: createLogger({ name: 'kraul', level: 'warn', format: 'json' }),
-    metrics: createMetricsRegistry(),
+  const crawl = siteBenchCrawl({
+    seed: plan.seed,
+    origins: plan.origins,
+    addresses: plan.addresses,
+    concurrency: plan.concurrency,
+    concurrencyPerHost: plan.concurrencyPerHost,
     partitions: plan.partitions,
-    crawler: {
-      userAgent: 'kraul-bench/0.1 (+https://github.com/kraul-crawler/kraul)',
-      concurrency: plan.concurrency,
-    },
-    // As `kraul run` sets it: the frontier feeds the crawler every 100 ms.
-    frontier: {
-      retry: { baseMs: 5_000, maxMs: 60_000 },
-      feedIntervalMs: 100,
-      ...(plan.fixedWindow === undefined
-        ? {}
-        : {
-            feed: {
-              initialWindow: plan.fixedWindow,
-              minWindow: plan.fixedWindow,
-              maxWindow: plan.fixedWindow,
-            },
-          }),
-    },
+    dataDir,
+    logFormat: 'json',
+    ...(plan.fixedWindow === undefined
+      ? {}
+      : {
+          feed: {
+            initialWindow: plan.fixedWindow,
+            minWindow: plan.fixedWindow,
+            maxWindow: plan.fixedWindow,
+          },
+        }),
   });
   try {
     const cpuBefore = process.cpuUsage();

@@ -1,8 +1,7 @@
 import { startSiteProcess } from '@kraul/testkit/site-process';
 import { decimal, integer, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
-import { crawlWithKafka, type KafkaCrawlResult } from './kafka-crawl.ts';
-import { verifyCrawl } from './verify-crawl.ts';
+import { checkedKafkaCrawl, type KafkaCrawlResult } from './kafka-crawl.ts';
 
 export interface ScaleBenchOptions {
   brokers: string[];
@@ -50,16 +49,7 @@ export async function benchScale(options: ScaleBenchOptions): Promise<string> {
       for (const crawlers of options.crawlers) {
         await site.mark();
         const label = `round ${round + 1}, latency-bound site, ${crawlers} crawler process(es)`;
-        const result = await crawlWithKafka(site, {
-          brokers: options.brokers,
-          crawlers,
-          partitions: options.partitions,
-          concurrencyPerHost: 1,
-          concurrency: options.concurrency,
-          expectedPages: expected.size,
-          timeoutMs: options.timeoutMs,
-        });
-        verifyCrawl(label, result, await site.log(), expected);
+        const result = await checkedKafkaCrawl(site, options, crawlers, label);
         const sample = rates(result, expected.size);
         samples.get(crawlers)!.push(sample);
         options.progress(

@@ -2,5 +2,6 @@
 // crawler's own (the bench, `kraul bench`). Its own entry point: loads no Kafka client.
 
 export { checkSiteCrawl, type SiteCrawlCheck } from './crawl-check.ts';
+export { scopePattern } from './scope-pattern.ts';
 export { type SiteProcess, startSiteProcess } from './site-client.ts';
 export type { SiteLogSummary, SiteProcessOptions } from './site-protocol.ts';

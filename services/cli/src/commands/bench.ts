@@ -2,18 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '@kraul/config';
-import {
-  createLogger,
-  createMetricsRegistry,
-  formatDuration,
-  formatRate,
-  ProgressLine,
-} from '@kraul/telemetry';
+import { formatDuration, formatRate, ProgressLine } from '@kraul/telemetry';
 import { checkSiteCrawl, type SiteCrawlCheck, startSiteProcess } from '@kraul/testkit/site-process';
 import type { Command } from 'commander';
-import { EmbeddedCrawl } from '../embedded/engine.ts';
+import { siteBenchCrawl } from '../embedded/site-bench-crawl.ts';
 import { CommandError, type OptionProblem, OptionsError } from '../errors.ts';
-import { buildJob } from '../job-options.ts';
 import { describeCommand } from '../program-help.ts';
 
 interface BenchFlags {
@@ -126,31 +119,15 @@ async function measure(
 ): Promise<BenchResult> {
   const expected = new Set(site.expected);
   const seed = `${site.origins[0]}/p/0`;
-  const escaped = site.origins.map((origin) => origin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const job = buildJob({
-    id: 'bench',
-    seeds: [seed],
-    seedSource: '<url>',
-    options: {
-      delay: '0',
-      concurrencyPerHost: String(settings.concurrencyPerHost),
-      scope: 'any',
-      allow: [`^(?:${escaped.join('|')})/`],
-      maxDepth: '10000',
-      allowAddress: site.addresses,
-    },
-  });
-  const crawl = new EmbeddedCrawl({
-    job,
-    dataDir,
-    log: createLogger({ name: 'kraul', level: 'warn', format: 'auto' }),
-    metrics: createMetricsRegistry(),
+  const crawl = siteBenchCrawl({
+    seed,
+    origins: site.origins,
+    addresses: site.addresses,
+    concurrency: settings.concurrency,
+    concurrencyPerHost: settings.concurrencyPerHost,
     partitions: settings.partitions,
-    crawler: {
-      userAgent: 'kraul-bench/0.1 (+https://github.com/kraul-crawler/kraul)',
-      concurrency: settings.concurrency,
-    },
-    frontier: { retry: { baseMs: 5_000, maxMs: 60_000 }, feedIntervalMs: 100 },
+    dataDir,
+    logFormat: 'auto',
   });
   await site.mark();
   const cpuBefore = process.cpuUsage();
