@@ -194,11 +194,12 @@ describe('a crawl on a 3-broker cluster when the leader of the busiest todo part
     // docs/kafka.md and bounded only loosely here: a loaded machine stretches them, and
     // speed is the benchmarks' business.
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
-    // The members stay in their groups while the dead node leaves the replicas in sync (the
-    // brokers notice it before a member's session runs out), so almost nothing is fetched
-    // again: measured 0 of 320 in each of three runs, where an expelled cluster refetched
-    // 35-126. The bound leaves room for a commit that lags on a loaded machine.
-    expect(duplicates).toBeLessThanOrEqual(expected.size * 0.02);
+    // The members stay in their groups while the dead node leaves the replicas in sync, so
+    // nothing is redelivered wholesale: an expelled cluster refetched 35-126 of 320. What is
+    // left are sends whose acknowledgement died with the leader although the followers had
+    // the records: the frontier puts those URLs back and they are fetched twice (0 in most
+    // runs, 8 in one, all of one send). The bound keeps that window and catches an expulsion.
+    expect(duplicates).toBeLessThanOrEqual(expected.size * 0.05);
     expect(worst(false)).toBeLessThan(60_000);
     expect(worst(true)).toBeLessThan(60_000);
 
