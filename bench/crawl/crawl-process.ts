@@ -11,6 +11,7 @@ async function report(message: CrawlMessage): Promise<void> {
 /** Loads only the engine it runs, so the baseline's memory holds none of kraul's modules. */
 async function crawl(): Promise<CrawlResult> {
   if (plan.engine === 'kraul') return (await import('./kraul-crawl.ts')).crawlWithKraul(plan);
+  if (plan.engine === 'crawlee') return (await import('./crawlee-crawl.ts')).crawlWithCrawlee(plan);
   return (await import('./raw-crawl.ts')).crawlRaw(plan);
 }
 

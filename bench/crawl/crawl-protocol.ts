@@ -1,5 +1,5 @@
 /** Which crawler a crawl process runs. */
-export type CrawlEngine = 'kraul' | 'raw';
+export type CrawlEngine = 'kraul' | 'raw' | 'crawlee' | 'scrapy';
 
 /** What a crawl process is told (serialised on its command line). */
 export interface CrawlPlan {
@@ -20,6 +20,8 @@ export interface CrawlPlan {
   fixedWindow?: number;
   /** A crawl not finished after this long fails the bench. */
   timeoutMs: number;
+  /** Contenders only: the installed `crawlee` entry, or the Python that has Scrapy (bench/contenders/install.ts). */
+  contender?: string;
 }
 
 /** Records and value bytes one topic received during a crawl. */

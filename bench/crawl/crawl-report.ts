@@ -1,4 +1,5 @@
 import type { SiteProcess } from '@kraul/testkit/site-process';
+import { type Contenders, CRAWLEE_VERSION, type Installed, SCRAPY_VERSION } from '../contenders/install.ts';
 import { decimal, integer, mebibytes, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
 import { type BusGoals, busGoals } from './bus-goals.ts';
@@ -6,10 +7,15 @@ import type { TopicTraffic } from './crawl-protocol.ts';
 import { CRAWLERS, type CrawlBenchOptions, type Samples } from './crawlers.ts';
 
 /** The crawl section of the report: throughput, the checks, and kraul's bus traffic. */
-export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions, samples: Samples): string {
+export function describeCrawlBench(
+  site: SiteProcess,
+  options: CrawlBenchOptions,
+  samples: Samples,
+  contenders: Contenders,
+): string {
   const pages = site.expected.length;
-  const crawls = options.rounds * options.perHost.length * CRAWLERS.length;
   const allSamples = [...samples.values()].flatMap((byPerHost) => [...byPerHost.values()].flat());
+  const crawls = allSamples.length;
   const robots = new Set(allSamples.map((sample) => sample.requests.robots));
   const sitemaps = new Set(allSamples.map((sample) => sample.requests.sitemaps));
   return [
@@ -33,6 +39,8 @@ export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions
     '',
     throughputTable(options, samples, pages),
     '',
+    contendersParagraph(contenders),
+    '',
     "The diagnostic row is the first crawl with one setting changed: the frontier's feed window (how many " +
       'fetch requests a todo partition may have out, not yet reported done or failed) fixed at 64 instead of ' +
       'following the crawler\'s completion rate (docs/architecture.md, "Flow control"). The gap between ' +
@@ -40,7 +48,8 @@ export function describeCrawlBench(site: SiteProcess, options: CrawlBenchOptions
     '',
     `Checked in each of the ${crawls} crawls against the site's request log: every one of the ${integer(pages)} ` +
       `expected pages requested exactly once, nothing else requested but robots.txt (${[...robots].join(' or ')} ` +
-      `requests per crawl) and the sitemaps it names (${[...sitemaps].join(' or ')}), every answer a 2xx. ` +
+      `requests per crawl) and the sitemaps it names (${[...sitemaps].join(' or ')}: Crawlee and Scrapy do not ` +
+      'read sitemaps from robots.txt), every answer a 2xx. ' +
       'A crawl that fails this check fails the bench.',
     '',
     '### Bus traffic of the kraul crawl',
@@ -71,13 +80,14 @@ function throughputTable(options: CrawlBenchOptions, samples: Samples, pages: nu
   for (const perHost of options.perHost) {
     const raw = samples.get('raw')!.get(perHost)!;
     for (const crawler of CRAWLERS) {
-      const list = samples.get(crawler.id)!.get(perHost)!;
+      const list = samples.get(crawler.id)?.get(perHost);
+      if (!list) continue;
       const rates = list.map((sample) => sample.pagesPerSecond);
       // The ratio of each round, then their median: both crawls of a round saw the same machine.
       const ratio = median(list.map((sample, round) => sample.pagesPerSecond / raw[round]!.pagesPerSecond));
       rows.push([
         crawler.label,
-        String(perHost),
+        crawler.perHostLimit === false ? 'none' : String(perHost),
         integer(median(rates)),
         `${integer(minimum(rates))}–${integer(maximum(rates))}`,
         crawler.id === 'raw' ? '1' : times(ratio),
@@ -104,6 +114,21 @@ function throughputTable(options: CrawlBenchOptions, samples: Samples, pages: nu
     ],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     rows,
+  );
+}
+
+function contendersParagraph(contenders: Contenders): string {
+  const state = (name: string, installed: Installed, version: string): string =>
+    installed.ok ? `${name} ${installed.version}` : `${name} ${version} not measured: ${installed.reason}`;
+  return (
+    'The contenders are installed by the bench into `bench/.contenders` (' +
+    `${state('Crawlee', contenders.crawlee, CRAWLEE_VERSION)}; ${state('Scrapy', contenders.scrapy, SCRAPY_VERSION)}) ` +
+    'and crawl as their guides write a crawler, with robots.txt obeyed, links taken from `<a>` and `<area>` ' +
+    'without rel=nofollow, the same global concurrency and no retries (`bench/crawl/crawlee-crawl.ts`, ' +
+    '`bench/crawl/scrapy-crawl.py`). Crawlee keeps its request queue in its default storage (persisted to a ' +
+    "folder, as kraul's frontier is) and has no per-host concurrency limit, so it runs once per round with " +
+    'the global limit alone, against the raw loop at per-host concurrency 1. Scrapy runs at each per-host ' +
+    'concurrency (`CONCURRENT_REQUESTS_PER_DOMAIN`); its CPU time and peak RSS are those of its Python process.'
   );
 }
 

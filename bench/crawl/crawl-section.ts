@@ -1,8 +1,9 @@
 import { type SiteProcess, startSiteProcess } from '@kraul/testkit/site-process';
+import { type Contenders, installContenders } from '../contenders/install.ts';
 import { decimal, integer } from '../report/format.ts';
 import { runCrawlProcess } from './crawl-client.ts';
 import { describeCrawlBench } from './crawl-report.ts';
-import { CRAWLERS, type CrawlBenchOptions, type Samples } from './crawlers.ts';
+import { CRAWLERS, type CrawlBenchOptions, runsAt, type Samples } from './crawlers.ts';
 
 export type { CrawlBenchOptions };
 
@@ -10,23 +11,32 @@ import { verifyCrawl } from './verify-crawl.ts';
 
 /** Runs the crawl benchmark and returns its section of the report. */
 export async function benchCrawl(options: CrawlBenchOptions): Promise<string> {
+  const contenders = await installContenders(options.progress);
   const site = await startSiteProcess({ hosts: options.hosts, pagesPerHost: options.pagesPerHost });
   try {
-    const samples = await measure(site, options);
-    return describeCrawlBench(site, options, samples);
+    const samples = await measure(site, options, contenders);
+    return describeCrawlBench(site, options, samples, contenders);
   } finally {
     await site.close();
   }
 }
 
-async function measure(site: SiteProcess, options: CrawlBenchOptions): Promise<Samples> {
+async function measure(
+  site: SiteProcess,
+  options: CrawlBenchOptions,
+  contenders: Contenders,
+): Promise<Samples> {
   const expected = new Set(site.expected);
-  const samples: Samples = new Map(CRAWLERS.map((crawler) => [crawler.id, new Map()]));
+  // A contender that could not be installed is left out; the report gives the reason.
+  const crawlers = CRAWLERS.filter((crawler) => !crawler.contender || contenders[crawler.contender].ok);
+  const samples: Samples = new Map(crawlers.map((crawler) => [crawler.id, new Map()]));
   for (let round = 0; round < options.rounds; round++) {
     for (const perHost of options.perHost) {
       // Each round starts with another crawler, so drift in the machine's load hits all alike.
-      const order = CRAWLERS.map((_, index) => CRAWLERS[(index + round) % CRAWLERS.length]!);
+      const order = crawlers.map((_, index) => crawlers[(index + round) % crawlers.length]!);
       for (const crawler of order) {
+        if (!runsAt(crawler, perHost, options)) continue;
+        const installed = crawler.contender ? contenders[crawler.contender] : undefined;
         await site.mark();
         const result = await runCrawlProcess({
           engine: crawler.engine,
@@ -39,6 +49,7 @@ async function measure(site: SiteProcess, options: CrawlBenchOptions): Promise<S
           partitions: options.partitions,
           ...(crawler.fixedWindow === undefined ? {} : { fixedWindow: crawler.fixedWindow }),
           timeoutMs: options.timeoutMs,
+          ...(installed?.ok ? { contender: installed.path } : {}),
         });
         const log = await site.log();
         const label = `round ${round + 1}, ${crawler.label}, per-host concurrency ${perHost}`;

@@ -1,3 +1,4 @@
+import type { Contenders } from '../contenders/install.ts';
 import { integer } from '../report/format.ts';
 import type { CrawlEngine, CrawlResult } from './crawl-protocol.ts';
 import type { CrawlRequests } from './verify-crawl.ts';
@@ -10,6 +11,13 @@ export interface Crawler {
   engine: CrawlEngine;
   /** A fixed feed window per todo partition (kraul only). Default: the frontier's adaptive window. */
   fixedWindow?: number;
+  /** Installed apart from the workspace by the bench (bench/contenders/install.ts). */
+  contender?: ContenderName;
+  /**
+   * False for a crawler without a per-host concurrency limit: it runs once per round, at the
+   * first per-host setting, bound by the global concurrency alone. Default true.
+   */
+  perHostLimit?: boolean;
 }
 
 /** The diagnostic row's fixed window: the old feed's bound of 64 requests out per partition. */
@@ -25,7 +33,22 @@ export const CRAWLERS: readonly Crawler[] = [
     engine: 'kraul',
     fixedWindow: FIXED_WINDOW,
   },
+  {
+    id: 'crawlee',
+    label: 'Crawlee CheerioCrawler (no per-host limit)',
+    engine: 'crawlee',
+    contender: 'crawlee',
+    perHostLimit: false,
+  },
+  { id: 'scrapy', label: 'Scrapy', engine: 'scrapy', contender: 'scrapy' },
 ];
+
+export type ContenderName = keyof Contenders;
+
+/** Whether the crawler runs at this per-host concurrency (see `Crawler.perHostLimit`). */
+export function runsAt(crawler: Crawler, perHost: number, options: CrawlBenchOptions): boolean {
+  return crawler.perHostLimit !== false || perHost === options.perHost[0];
+}
 
 /** One crawl, measured and checked. */
 export interface Sample {
