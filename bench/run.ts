@@ -11,13 +11,14 @@ import { benchCrawl, type CrawlBenchOptions } from './crawl/crawl-section.ts';
 import { benchKafka } from './crawl/kafka-section.ts';
 import { benchScale } from './crawl/scale-section.ts';
 import { REPO_ROOT } from './report/child-script.ts';
+import { benchFrontierScale } from './report/frontier-scale-section.ts';
 import { describeMachine, loadAverage, machineLine } from './report/machine.ts';
 import { formatMarkdown } from './report/markdown-format.ts';
 import { benchMicro } from './report/micro-sections.ts';
 import { benchStartup } from './report/startup-section.ts';
 import { benchStore } from './report/store-section.ts';
 
-const SECTIONS = ['crawl', 'kafka', 'scale', 'store', 'startup', 'micro'] as const;
+const SECTIONS = ['crawl', 'kafka', 'scale', 'store', 'frontier', 'startup', 'micro'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -42,9 +43,11 @@ const DOC = 'docs/benchmarks.md';
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 const crawlOptions: CrawlBenchOptions = {
+  // The issue's measured site: 20 hosts × 200 pages of about 15 KB.
   hosts: flags.quick ? 10 : 20,
-  pagesPerHost: flags.quick ? 20 : 50,
-  rounds: flags.quick ? 1 : 5,
+  pagesPerHost: flags.quick ? 20 : 200,
+  paragraphsPerPage: 28,
+  rounds: flags.quick ? 1 : 3,
   perHost: [1, 4],
   concurrency: 32,
   partitions: 4,
@@ -53,6 +56,8 @@ const crawlOptions: CrawlBenchOptions = {
 };
 const STORE_URLS = 100_000;
 const storeRounds = flags.quick ? 1 : 3;
+/** Known URLs at which the frontier's memory and disk are measured. */
+const FRONTIER_SIZES = flags.quick ? [100_000] : [1_000_000, 10_000_000];
 
 const HOW_TO_READ = [
   '## How to read this',
@@ -84,6 +89,7 @@ async function kafkaSection(): Promise<string> {
     brokers: testBrokers(),
     hosts: crawlOptions.hosts,
     pagesPerHost: crawlOptions.pagesPerHost,
+    paragraphsPerPage: crawlOptions.paragraphsPerPage,
     rounds: 1,
     crawlers: flags.quick ? [1] : [1, 2, 4],
     partitions: crawlOptions.partitions,
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
   if (wanted('kafka')) sections.push(await kafkaSection());
   if (wanted('scale')) sections.push(await scaleSection());
   if (wanted('store')) sections.push(await benchStore(STORE_URLS, storeRounds, progress));
+  if (wanted('frontier')) sections.push(await benchFrontierScale(FRONTIER_SIZES, progress));
   if (wanted('startup')) sections.push(await benchStartup(flags.quick ? 3 : 10, progress));
   if (wanted('micro')) {
     if (flags.quick) sections.push('## Micro-benchmarks\n\nNot run with `--quick`.');

@@ -44,6 +44,8 @@ export interface CrawlResult {
   wallMs: number;
   /** When the last document was recorded, from the same start as `wallMs`; the rest is the crawl winding down. */
   lastDocumentMs: number;
+  /** Documents recorded by a moment (ms from the same start): one sample per document, or per poll (kraul). */
+  progress: [ms: number, documents: number][];
   /** kraul only: the part of `wallMs` spent starting (topics, job, shards, consumer groups). */
   startMs?: number;
   /** User + system CPU time of the crawl process over `wallMs`. */

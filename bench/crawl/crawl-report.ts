@@ -6,12 +6,19 @@ import { type BusGoals, busGoals } from './bus-goals.ts';
 import type { TopicTraffic } from './crawl-protocol.ts';
 import { CRAWLERS, type CrawlBenchOptions, type Samples } from './crawlers.ts';
 
+/** Size and links of one page of the site, as served. */
+export interface PageShape {
+  bytes: number;
+  links: number;
+}
+
 /** The crawl section of the report: throughput, the checks, and kraul's bus traffic. */
 export function describeCrawlBench(
   site: SiteProcess,
   options: CrawlBenchOptions,
   samples: Samples,
   contenders: Contenders,
+  page: PageShape,
 ): string {
   const pages = site.expected.length;
   const allSamples = [...samples.values()].flatMap((byPerHost) => [...byPerHost.values()].flat());
@@ -22,6 +29,7 @@ export function describeCrawlBench(
     '## Crawl throughput on the synthetic site',
     '',
     `Command: \`node bench/run.ts\` (this section). The site: ${options.hosts} hosts × ${options.pagesPerHost} pages ` +
+      `of about ${integer(page.bytes / 1_024)} KB (${options.paragraphsPerPage} paragraphs of prose, ${page.links} links) ` +
       `on loopback addresses (\`startTestSite\` from \`@kraul/testkit\`), ${integer(pages)} pages reachable from ` +
       "`/p/0` of host 0 with robots.txt obeyed. Job: `--delay 0`, robots on, scope the site's origins, " +
       `\`--allow-address\` for each host; global concurrency ${options.concurrency}; ` +
@@ -32,7 +40,8 @@ export function describeCrawlBench(
       "(`packages/testkit/src/site-process/site-process.ts`), so CPU time and peak RSS are the crawler's own. Pages/s is the " +
       'expected pages over the time from the start of the crawl until it is over (kraul: every page done in ' +
       'the frontier and nothing queued, in flight or unhandled on the bus, which is what `kraul run` waits ' +
-      'for; raw: the queues drained). "Last document at" is when the last page or sitemap was recorded; the ' +
+      'for; raw: the queues drained). "Ramp" is when the rate over the last 5% of the pages first reached 90% ' +
+      'of the steady rate (the rate between 10% and 50% of the pages). "Last document at" is when the last page or sitemap was recorded; the ' +
       `rest is the crawl winding down. kraul's time includes its start (topics, job, sqlite shards, consumer ` +
       `groups): median ${integer(median(startTimes(samples)))} ms. CPU is user + system time of the crawl ` +
       'process over the same span.',
@@ -91,6 +100,7 @@ function throughputTable(options: CrawlBenchOptions, samples: Samples, pages: nu
         integer(median(rates)),
         `${integer(minimum(rates))}–${integer(maximum(rates))}`,
         crawler.id === 'raw' ? '1' : times(ratio),
+        decimal(median(list.map((sample) => sample.rampMs / 1_000)), 2),
         decimal(median(list.map((sample) => sample.result.lastDocumentMs / 1_000)), 2),
         decimal(median(list.map((sample) => sample.result.wallMs / 1_000)), 2),
         decimal(median(list.map((sample) => sample.result.cpuMicros / 1_000 / pages)), 2),
@@ -106,13 +116,14 @@ function throughputTable(options: CrawlBenchOptions, samples: Samples, pages: nu
       'pages/s (median)',
       'pages/s (range)',
       '÷ raw (same round)',
+      'ramp (s)',
       'last document at (s)',
       'crawl over at (s)',
       'crawler CPU ms/page',
       'site CPU ms/page',
       'peak RSS MiB',
     ],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     rows,
   );
 }

@@ -2,23 +2,37 @@ import { type SiteProcess, startSiteProcess } from '@kraul/testkit/site-process'
 import { type Contenders, installContenders } from '../contenders/install.ts';
 import { decimal, integer } from '../report/format.ts';
 import { runCrawlProcess } from './crawl-client.ts';
-import { describeCrawlBench } from './crawl-report.ts';
+import { describeCrawlBench, type PageShape } from './crawl-report.ts';
 import { CRAWLERS, type CrawlBenchOptions, runsAt, type Samples } from './crawlers.ts';
+import { crawlRates } from './rates.ts';
+import { verifyCrawl } from './verify-crawl.ts';
 
 export type { CrawlBenchOptions };
 
-import { verifyCrawl } from './verify-crawl.ts';
+/** The share of the pages over which the rate reached at a moment is taken (time to 90% of the steady rate). */
+const RAMP_WINDOW_SHARE = 0.05;
 
 /** Runs the crawl benchmark and returns its section of the report. */
 export async function benchCrawl(options: CrawlBenchOptions): Promise<string> {
   const contenders = await installContenders(options.progress);
-  const site = await startSiteProcess({ hosts: options.hosts, pagesPerHost: options.pagesPerHost });
+  const site = await startSiteProcess({
+    hosts: options.hosts,
+    pagesPerHost: options.pagesPerHost,
+    paragraphsPerPage: options.paragraphsPerPage,
+  });
   try {
+    const page = await pageShape(site);
     const samples = await measure(site, options, contenders);
-    return describeCrawlBench(site, options, samples, contenders);
+    return describeCrawlBench(site, options, samples, contenders, page);
   } finally {
     await site.close();
   }
+}
+
+/** One page of the site as served (the report states the page size); the request log is reset before each crawl. */
+async function pageShape(site: SiteProcess): Promise<PageShape> {
+  const html = await (await fetch(`${site.origins[0]}/p/1`)).text();
+  return { bytes: Buffer.byteLength(html), links: html.match(/<(a|area)\s[^>]*href=/g)?.length ?? 0 };
 }
 
 async function measure(
@@ -55,10 +69,11 @@ async function measure(
         const label = `round ${round + 1}, ${crawler.label}, per-host concurrency ${perHost}`;
         const requests = verifyCrawl(label, result, log, expected);
         const pagesPerSecond = (expected.size * 1_000) / result.wallMs;
+        const { rampMs } = crawlRates(result, expected.size, { pages: expected.size * RAMP_WINDOW_SHARE });
         const byPerHost = samples.get(crawler.id)!;
         byPerHost.set(perHost, [
           ...(byPerHost.get(perHost) ?? []),
-          { result, pagesPerSecond, siteCpuMicros: log.cpuMicros, requests },
+          { result, pagesPerSecond, rampMs, siteCpuMicros: log.cpuMicros, requests },
         ]);
         options.progress(
           `crawl ${label}: ${integer(pagesPerSecond)} pages/s, ` +

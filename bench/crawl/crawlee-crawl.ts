@@ -47,6 +47,7 @@ export async function crawlWithCrawlee(plan: CrawlPlan): Promise<CrawlResult> {
   const failures: string[] = [];
   let documents = 0;
   let lastDocumentMs = 0;
+  const progress: [number, number][] = [];
   let started = 0;
   const crawler = new crawlee.CheerioCrawler({
     maxConcurrency: plan.concurrency,
@@ -56,6 +57,7 @@ export async function crawlWithCrawlee(plan: CrawlPlan): Promise<CrawlResult> {
     async requestHandler({ enqueueLinks }) {
       documents += 1;
       lastDocumentMs = performance.now() - started;
+      progress.push([lastDocumentMs, documents]);
       await enqueueLinks({
         // Like the raw loop and kraul: <a> and <area>, rel=nofollow skipped (Crawlee's default selector is 'a').
         selector: 'a:not([rel~=nofollow]), area:not([rel~=nofollow])',
@@ -92,6 +94,7 @@ export async function crawlWithCrawlee(plan: CrawlPlan): Promise<CrawlResult> {
       documents,
       wallMs,
       lastDocumentMs,
+      progress,
       cpuMicros: cpu.user + cpu.system,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
     };

@@ -54,6 +54,8 @@ export function runsAt(crawler: Crawler, perHost: number, options: CrawlBenchOpt
 export interface Sample {
   result: CrawlResult;
   pagesPerSecond: number;
+  /** When the rate over the last 5% of the pages first reached 90% of the steady rate. */
+  rampMs: number;
   siteCpuMicros: number;
   requests: CrawlRequests;
 }
@@ -65,6 +67,8 @@ export type Samples = Map<string, Map<number, Sample[]>>;
 export interface CrawlBenchOptions {
   hosts: number;
   pagesPerHost: number;
+  /** Paragraphs of prose per page: sets the page size (about 600 bytes each, see `TestSiteOptions`). */
+  paragraphsPerPage: number;
   /** Rounds; every round runs every crawler at every per-host concurrency once. */
   rounds: number;
   /** Per-host concurrencies, each measured separately. */

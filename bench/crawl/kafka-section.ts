@@ -9,6 +9,8 @@ export interface KafkaBenchOptions {
   brokers: string[];
   hosts: number;
   pagesPerHost: number;
+  /** Paragraphs of prose per page (the page size), as in the crawl section. */
+  paragraphsPerPage: number;
   rounds: number;
   /** Crawler processes of each contender. */
   crawlers: readonly number[];
@@ -30,7 +32,11 @@ interface KafkaSample {
  * before in the same round. Skipped, with the reason, when no broker answers.
  */
 export async function benchKafka(options: KafkaBenchOptions): Promise<string> {
-  const site = await startSiteProcess({ hosts: options.hosts, pagesPerHost: options.pagesPerHost });
+  const site = await startSiteProcess({
+    hosts: options.hosts,
+    pagesPerHost: options.pagesPerHost,
+    paragraphsPerPage: options.paragraphsPerPage,
+  });
   const samples = new Map<number, KafkaSample[]>(options.crawlers.map((n) => [n, []]));
   try {
     const expected = new Set(site.expected);

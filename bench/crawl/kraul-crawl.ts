@@ -44,6 +44,7 @@ export async function crawlWithKraul(plan: CrawlPlan): Promise<CrawlResult> {
     const startMs = performance.now() - started;
     let done = 0;
     let lastDocumentMs = 0;
+    const progress: [number, number][] = [];
     // Over when every expected page is done and nothing is queued, in flight or on the bus.
     while (done < plan.expectedPages || !(await crawl.isIdle())) {
       const elapsed = performance.now() - started;
@@ -56,6 +57,7 @@ export async function crawlWithKraul(plan: CrawlPlan): Promise<CrawlResult> {
       if (now > done) {
         done = now;
         lastDocumentMs = elapsed;
+        progress.push([elapsed, done]);
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
@@ -69,6 +71,7 @@ export async function crawlWithKraul(plan: CrawlPlan): Promise<CrawlResult> {
       documents: counts.done,
       wallMs,
       lastDocumentMs,
+      progress,
       startMs,
       cpuMicros: cpu.user + cpu.system,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -91,6 +91,7 @@ export async function crawlRaw(plan: CrawlPlan): Promise<CrawlResult> {
   const robotsByOrigin = new Map<string, Promise<Robots>>();
   let documents = 0;
   let lastDocumentMs = 0;
+  const progress: [number, number][] = [];
   let started = 0;
 
   const get = async (url: string): Promise<string> => {
@@ -131,6 +132,7 @@ export async function crawlRaw(plan: CrawlPlan): Promise<CrawlResult> {
     const body = await get(url);
     documents += 1;
     lastDocumentMs = performance.now() - started;
+    progress.push([lastDocumentMs, documents]);
     if (sitemaps.has(url)) {
       for (const location of sitemapLocations(body)) {
         const target = resolve(location, url);
@@ -166,6 +168,7 @@ export async function crawlRaw(plan: CrawlPlan): Promise<CrawlResult> {
     documents,
     wallMs,
     lastDocumentMs,
+    progress,
     cpuMicros: cpu.user + cpu.system,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   };

@@ -1,7 +1,8 @@
 import { startSiteProcess } from '@kraul/testkit/site-process';
 import { decimal, integer, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
-import { checkedKafkaCrawl, type KafkaCrawlResult } from './kafka-crawl.ts';
+import { checkedKafkaCrawl } from './kafka-crawl.ts';
+import { type CrawlRates, crawlRates, STEADY_FROM, STEADY_TO } from './rates.ts';
 
 export interface ScaleBenchOptions {
   brokers: string[];
@@ -19,18 +20,10 @@ export interface ScaleBenchOptions {
   progress: (line: string) => void;
 }
 
-/** The share of the pages between which the steady rate is taken: past the start, before any crawler runs dry. */
-const STEADY_FROM = 0.1;
-const STEADY_TO = 0.5;
 /** The window over which the rate reached at a moment is taken (time to 90% of the steady rate). */
-const RATE_WINDOW_MS = 1_000;
+const RATE_WINDOW = { ms: 1_000 };
 
-interface ScaleSample {
-  pagesPerSecond: number;
-  steadyPagesPerSecond: number;
-  /** When the rate over the last second first reached 90% of the steady rate. */
-  rampMs: number;
-}
+type ScaleSample = CrawlRates;
 
 /**
  * Scale-out through a real broker on a site whose pages take time to answer, so one crawler's
@@ -50,7 +43,7 @@ export async function benchScale(options: ScaleBenchOptions): Promise<string> {
         await site.mark();
         const label = `round ${round + 1}, latency-bound site, ${crawlers} crawler process(es)`;
         const result = await checkedKafkaCrawl(site, options, crawlers, label);
-        const sample = rates(result, expected.size);
+        const sample = crawlRates(result, expected.size, RATE_WINDOW);
         samples.get(crawlers)!.push(sample);
         options.progress(
           `crawl ${label}: ${integer(sample.pagesPerSecond)} pages/s, steady ${integer(sample.steadyPagesPerSecond)}`,
@@ -61,29 +54,6 @@ export async function benchScale(options: ScaleBenchOptions): Promise<string> {
     await site.close();
   }
   return describe(options, expected.size, samples);
-}
-
-/** Whole-crawl rate, steady rate and ramp-up of one crawl, from its progress samples. */
-export function rates(result: Pick<KafkaCrawlResult, 'wallMs' | 'progress'>, pages: number): ScaleSample {
-  const at = (share: number): number => {
-    const target = pages * share;
-    const [ms] = result.progress.find(([, fetched]) => fetched >= target) ?? [result.wallMs];
-    return ms;
-  };
-  const from = at(STEADY_FROM);
-  const to = at(STEADY_TO);
-  const steady = to > from ? ((STEADY_TO - STEADY_FROM) * pages * 1_000) / (to - from) : Number.NaN;
-  let rampMs = result.wallMs;
-  for (const [ms, fetched] of result.progress) {
-    const earlier = [...result.progress].reverse().find(([then]) => then <= ms - RATE_WINDOW_MS);
-    if (!earlier) continue;
-    const rate = ((fetched - earlier[1]) * 1_000) / (ms - earlier[0]);
-    if (rate >= 0.9 * steady) {
-      rampMs = ms;
-      break;
-    }
-  }
-  return { pagesPerSecond: (pages * 1_000) / result.wallMs, steadyPagesPerSecond: steady, rampMs };
 }
 
 function describe(options: ScaleBenchOptions, pages: number, samples: Map<number, ScaleSample[]>): string {

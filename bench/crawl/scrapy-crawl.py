@@ -15,7 +15,7 @@ from scrapy.linkextractors import LinkExtractor
 
 plan = json.loads(sys.argv[1])
 origins = set(plan["origins"])
-state = {"documents": 0, "last": 0.0, "failures": []}
+state = {"documents": 0, "last": 0.0, "times": [], "failures": []}
 
 
 def origin_of(url):
@@ -35,6 +35,7 @@ class BenchSpider(Spider):
     def parse(self, response):
         state["documents"] += 1
         state["last"] = time.perf_counter()
+        state["times"].append(state["last"])
         for link in self.links.extract_links(response):
             if not link.nofollow and origin_of(link.url) in origins:
                 yield Request(link.url, callback=self.parse, errback=self.failed)
@@ -90,6 +91,7 @@ print(
             "documents": state["documents"],
             "wallMs": (ended["at"] - started) * 1000,
             "lastDocumentMs": (state["last"] - started) * 1000,
+            "progress": [[(at - started) * 1000, n + 1] for n, at in enumerate(state["times"])],
             "cpuMicros": round(cpu * 1_000_000),
             "maxRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         }

@@ -168,6 +168,25 @@ describe('page graph', () => {
     }
   });
 
+  it('grows its pages with paragraphsPerPage, keeping the same links', async () => {
+    const large = await startTestSite({ hosts: 4, pagesPerHost: 20, paragraphsPerPage: 28 });
+    try {
+      const hrefsOf = (html: string) =>
+        html.match(/href="[^"]*"/g)?.map((href) => href.replaceAll(/127\.0\.0\.\d+:\d+/g, ''));
+      const small = (await get(site.url(2, '/p/9'))).body.toString('utf8');
+      const big = (await get(large.url(2, '/p/9'))).body.toString('utf8');
+      expect(Buffer.byteLength(big)).toBeGreaterThan(14_000);
+      expect(Buffer.byteLength(small)).toBeLessThan(5_000);
+      expect(hrefsOf(big)?.sort()).toEqual(hrefsOf(small)?.sort());
+      expect(await crawl(large, { followNofollow: false, obeyRobots: true })).toEqual(large.expectedPages());
+    } finally {
+      await large.close();
+    }
+    await expect(startTestSite({ paragraphsPerPage: 0 })).rejects.toMatchObject({
+      code: 'testkit.site_invalid',
+    });
+  });
+
   it('answers 404 outside the graph', async () => {
     expect((await get(site.url(0, '/p/20'))).status).toBe(404);
     expect((await get(site.url(0, '/p/007'))).status).toBe(404);

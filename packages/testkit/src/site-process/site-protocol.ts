@@ -32,4 +32,7 @@ export type SiteAnswer =
   | { id: number; ok: false; error: string };
 
 /** Options the site process is started with (serialised on its command line). */
-export type SiteProcessOptions = Pick<TestSiteOptions, 'hosts' | 'pagesPerHost' | 'pageDelayMs'>;
+export type SiteProcessOptions = Pick<
+  TestSiteOptions,
+  'hosts' | 'pagesPerHost' | 'pageDelayMs' | 'paragraphsPerPage'
+>;

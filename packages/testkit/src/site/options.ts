@@ -21,6 +21,8 @@ export interface TestSiteOptions {
   linkHostNames?: boolean;
   /** Milliseconds every graph page (`/p/`, `/nofollow/`, `/private/`) waits before answering, so concurrency is observable. Default 0. */
   pageDelayMs?: number;
+  /** Paragraphs of prose on every graph page, about 600 bytes each: sets the page size. Default 5 (pages of about 4 KB). */
+  paragraphsPerPage?: number;
   /** Extra name → IPv4 address entries answered by `site.lookup`, besides the `h<i>.kraul.test` names. Default `{}`. */
   names?: Readonly<Record<string, string>>;
   /** Seed of the session-id counter behind `/session/`. Default 1. */
@@ -41,6 +43,7 @@ export interface ResolvedSiteOptions {
   robots: Readonly<Record<number, RobotsMode>>;
   linkHostNames: boolean;
   pageDelayMs: number;
+  paragraphsPerPage: number;
   names: Readonly<Record<string, string>>;
   sessionSeed: number;
   virtualHosts: { address: string; port: number } | undefined;
@@ -71,6 +74,7 @@ export function resolveSiteOptions(options: TestSiteOptions = {}): ResolvedSiteO
     robots: options.robots ?? {},
     linkHostNames: (options.linkHostNames ?? false) || options.virtualHosts !== undefined,
     pageDelayMs,
+    paragraphsPerPage: positiveInteger('paragraphsPerPage', options.paragraphsPerPage ?? 5, 1_000),
     names: options.names ?? {},
     sessionSeed: options.sessionSeed ?? 1,
     virtualHosts: options.virtualHosts,

@@ -15,7 +15,7 @@ export const graphPage: Handler = (ctx, url, _req, res) => {
     sendHtml(
       res,
       200,
-      renderGraphDocument((h) => ctx.site.linkOrigin(h), doc),
+      renderGraphDocument((h) => ctx.site.linkOrigin(h), doc, ctx.site.options.paragraphsPerPage),
     );
   const delay = ctx.site.options.pageDelayMs;
   if (delay > 0) ctx.site.timers.after(res, delay, answer);
