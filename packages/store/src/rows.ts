@@ -1,4 +1,5 @@
 import { publicState } from './schema.ts';
+import { expandUrl } from './stored-url.ts';
 import type { UrlEntry, Validators } from './types.ts';
 
 /** A `urls` row joined with its host's key, as the statements select it. */
@@ -29,7 +30,7 @@ export interface UrlRow {
 export function toEntry(row: UrlRow, job: string): UrlEntry {
   const entry: UrlEntry = {
     fp: row.fp,
-    url: row.url,
+    url: expandUrl(row.url, row.host_key),
     job,
     hostKey: row.host_key,
     state: publicState(row.state),

@@ -131,10 +131,19 @@ interface Migration {
   after?: (db: DatabaseSync) => void;
 }
 
+/**
+ * Version 3: new rows store their URL without the scheme and host key their host row holds
+ * (`stored-url.ts`). No row changes: rows of earlier versions hold whole URLs, which read as
+ * they are. The version is there so that an older kraul refuses the file instead of reading
+ * `^/path` as a URL.
+ */
+const V3 = '';
+
 /** Applied in order; a released migration is never edited, a change is a new version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: backfillReasons },
+  { version: 3, sql: V3 },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

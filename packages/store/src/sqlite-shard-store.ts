@@ -10,6 +10,7 @@ import { type ReadyHost, ReadyHostQueue } from './ready-hosts.ts';
 import { toEntry, type UrlRow } from './rows.ts';
 import { COUNTER_COLUMNS, migrate, publicState, STATE, type StateCode } from './schema.ts';
 import { prepareStatements, ReadyLaneStatements, type Statements } from './statements.ts';
+import { compactUrl, expandUrl } from './stored-url.ts';
 import type {
   EndDetail,
   EndedUrl,
@@ -197,7 +198,7 @@ export class SqliteShardStore implements FrontierShardStore {
           STATE.dropped,
           identity.score ?? 0,
           identity.depth,
-          identity.url,
+          compactUrl(identity.url, identity.hostKey),
           identity.meta === undefined ? null : JSON.stringify(identity.meta),
           reason,
           code,
@@ -269,7 +270,7 @@ export class SqliteShardStore implements FrontierShardStore {
       const ended: EndedUrl = {
         id: row.id,
         job: this.#jobNames.get(row.job_id) ?? '',
-        url: row.url,
+        url: expandUrl(row.url, row.host_key),
         state: row.state === STATE.failed ? 'failed' : 'dropped',
         reason: reasonOfRow(row),
         attempts: row.attempts,
@@ -513,7 +514,7 @@ export class SqliteShardStore implements FrontierShardStore {
       url.score ?? 0,
       url.depth,
       notBefore,
-      url.url,
+      compactUrl(url.url, url.hostKey),
       meta,
       ...fetched,
       null,
@@ -579,6 +580,7 @@ interface EndedUrlRow {
   id: number;
   job_id: number;
   url: string;
+  host_key: string;
   state: number;
   reason: string | null;
   error_class: string | null;

@@ -92,11 +92,11 @@ export function prepareStatements(db: DatabaseSync) {
     allReasonCounts: p(
       'SELECT state, reason, sum(count) AS count FROM reason_counts WHERE count > 0 GROUP BY state, reason',
     ),
-    endedUrls: p(`SELECT u.id, u.job_id, u.url, u.state, u.reason, u.error_class, u.message, u.attempts,
-        u.depth, u.status FROM urls u
+    endedUrls: p(`SELECT u.id, u.job_id, u.url, h.host_key, u.state, u.reason, u.error_class, u.message,
+        u.attempts, u.depth, u.status FROM urls u JOIN hosts h ON h.host_id = u.host_id
       WHERE u.state IN (${STATE.failed}, ${STATE.dropped}) AND u.id > ? ORDER BY u.id LIMIT ?`),
-    jobEndedUrls: p(`SELECT u.id, u.job_id, u.url, u.state, u.reason, u.error_class, u.message, u.attempts,
-        u.depth, u.status FROM urls u
+    jobEndedUrls: p(`SELECT u.id, u.job_id, u.url, h.host_key, u.state, u.reason, u.error_class, u.message,
+        u.attempts, u.depth, u.status FROM urls u JOIN hosts h ON h.host_id = u.host_id
       WHERE u.job_id = ? AND u.state IN (${STATE.failed}, ${STATE.dropped}) AND u.id > ? ORDER BY u.id LIMIT ?`),
 
     meta: p('SELECT value FROM store_meta WHERE key = ?'),

@@ -112,10 +112,11 @@ describe('the store file', () => {
 
   it('records the schema version and runs in WAL mode', () => {
     const store = stores.open();
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ]);
     expect(readFile(store.path, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     store.close();
@@ -123,6 +124,7 @@ describe('the store file', () => {
     expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ]);
   });
 
@@ -133,8 +135,61 @@ describe('the store file', () => {
     db.exec('INSERT INTO schema_version (version, applied_at) VALUES (99, 0)');
     db.close();
     expect(() => openSqliteShardStore({ path, partition: 0 })).toThrow(
-      expect.objectContaining({ code: 'store.schema_too_new', context: { found: 99, supported: 2 } }),
+      expect.objectContaining({ code: 'store.schema_too_new', context: { found: 99, supported: 3 } }),
     );
+  });
+
+  it('stores a URL without the scheme and host key its host row holds, and reads it whole', () => {
+    const store = stores.open();
+    const urls = [
+      { n: 1, url: 'https://www.example.com/a/b?c=d', hostKey: 'www.example.com', stored: '^/a/b?c=d' },
+      { n: 2, url: 'http://www.example.com/', hostKey: 'www.example.com', stored: '~/' },
+      { n: 3, url: 'http://127.0.0.2:8080/p/1', hostKey: '127.0.0.2', stored: '~:8080/p/1' },
+      // Host keys of `domain` mode, and URLs with user info, keep the whole URL.
+      { n: 4, url: 'https://www.example.org/x', hostKey: 'example.org', stored: 'https://www.example.org/x' },
+      { n: 5, url: 'https://me@example.net/', hostKey: 'example.net', stored: 'https://me@example.net/' },
+    ];
+    for (const { n, url, hostKey } of urls) store.add(newUrl(n, { url, hostKey }));
+    store.markDropped(fpOf(6), 'robots.txt', {
+      url: 'https://www.example.com/private/6',
+      job: 'job-a',
+      hostKey: 'www.example.com',
+      depth: 1,
+    });
+    expect(readFile(store.path, 'SELECT url FROM urls ORDER BY id')).toEqual([
+      ...urls.map(({ stored }) => ({ url: stored })),
+      { url: '^/private/6' },
+    ]);
+    for (const { n, url } of urls) expect(store.get(fpOf(n))?.url).toBe(url);
+    expect(
+      store
+        .leaseDue(leaseAll)
+        .map((entry) => entry.url)
+        .sort(),
+    ).toEqual(urls.map(({ url }) => url).sort());
+    expect(store.endedUrls({ limit: 10 }).map((ended) => ended.url)).toEqual([
+      'https://www.example.com/private/6',
+    ]);
+  });
+
+  it('reads the whole URLs of a file written before URLs were stored compact', () => {
+    const path = stores.path();
+    const before = stores.open({ path });
+    before.add(newUrl(1, { url: 'https://www.example.com/old', hostKey: 'www.example.com' }));
+    before.close();
+    // The file as version 2 wrote it: the URL whole, no version 3.
+    const db = new DatabaseSync(path);
+    db.exec("UPDATE urls SET url = 'https://www.example.com/old'");
+    db.exec('DELETE FROM schema_version WHERE version = 3');
+    db.close();
+    const after = stores.open({ path });
+    expect(after.get(fpOf(1))?.url).toBe('https://www.example.com/old');
+    after.add(newUrl(2, { url: 'https://www.example.com/new', hostKey: 'www.example.com' }));
+    expect(readFile(path, 'SELECT url FROM urls ORDER BY id')).toEqual([
+      { url: 'https://www.example.com/old' },
+      { url: '^/new' },
+    ]);
+    expect(readFile(path, 'SELECT max(version) AS version FROM schema_version')).toEqual([{ version: 3 }]);
   });
 
   it('refuses to open another partition’s file', () => {
