@@ -52,8 +52,9 @@ export function describeCrawlBench(
     '',
     "The diagnostic row is the first crawl with one setting changed: the frontier's feed window (how many " +
       'fetch requests a todo partition may have out, not yet reported done or failed) fixed at 64 instead of ' +
-      'following the crawler\'s completion rate (docs/architecture.md, "Flow control"). The gap between ' +
-      'the two rows is what the adaptive window gains on this site.',
+      'following the crawler\'s completion rate (docs/architecture.md, "Flow control"). The two rows ' +
+      'differ by that setting alone; on a site with no latency, where the crawler is never short of work, ' +
+      "the difference between them is within the rounds' spread.",
     '',
     `Checked in each of the ${crawls} crawls against the site's request log: every one of the ${integer(pages)} ` +
       `expected pages requested exactly once, nothing else requested but robots.txt (${[...robots].join(' or ')} ` +
