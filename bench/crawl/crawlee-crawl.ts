@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CrawlPlan, CrawlResult } from './crawl-protocol.ts';
+import { finishWithin } from './deadline.ts';
 
 /** The few parts of Crawlee's API the bench uses (Crawlee is installed apart from the workspace). */
 interface CrawleeModule {
@@ -72,19 +73,11 @@ export async function crawlWithCrawlee(plan: CrawlPlan): Promise<CrawlResult> {
   try {
     const cpuBefore = process.cpuUsage();
     started = performance.now();
-    let deadline: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_resolve, reject) => {
-      deadline = setTimeout(
-        () =>
-          reject(new Error(`crawlee crawl not finished after ${plan.timeoutMs} ms (${documents} documents)`)),
-        plan.timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([crawler.run([plan.seed]), timedOut]);
-    } finally {
-      clearTimeout(deadline);
-    }
+    await finishWithin(
+      crawler.run([plan.seed]),
+      plan.timeoutMs,
+      () => `crawlee crawl not finished after ${plan.timeoutMs} ms (${documents} documents)`,
+    );
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     if (failures.length > 0)

@@ -2,6 +2,7 @@ import { Parser } from 'htmlparser2';
 import robotsParserModule from 'robots-parser';
 import { Agent, request } from 'undici';
 import type { CrawlPlan, CrawlResult } from './crawl-protocol.ts';
+import { finishWithin } from './deadline.ts';
 import { HostQueues } from './host-queues.ts';
 
 // The package's typings declare an ES default export; at run time the CommonJS function is the default.
@@ -147,19 +148,11 @@ export async function crawlRaw(plan: CrawlPlan): Promise<CrawlResult> {
   started = performance.now();
   const seed = resolve(plan.seed, plan.seed)!;
   enqueue(seed);
-  let deadline: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    deadline = setTimeout(
-      () =>
-        reject(new Error(`baseline crawl not finished after ${plan.timeoutMs} ms (${documents} documents)`)),
-      plan.timeoutMs,
-    );
-  });
-  try {
-    await Promise.race([queues.drained(), timedOut]);
-  } finally {
-    clearTimeout(deadline);
-  }
+  await finishWithin(
+    queues.drained(),
+    plan.timeoutMs,
+    () => `baseline crawl not finished after ${plan.timeoutMs} ms (${documents} documents)`,
+  );
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   await agent.close();

@@ -1,30 +1,18 @@
+import type { ScaleCheckpoint } from '../../packages/frontier/bench/frontier-scale.bench.ts';
 import { commandOf, runNodeScript } from './child-script.ts';
 import { decimal, integer, mebibytes, table } from './format.ts';
 
 const SCALE_SCRIPT = 'packages/frontier/bench/frontier-scale.bench.ts';
 
-/** One line of the script's output (its `ScaleCheckpoint`). */
-interface Checkpoint {
-  urls: number;
-  hosts: number;
-  rssBytes: number;
-  peakRssBytes: number;
-  diskBytesPerUrl: number;
-  addedPerSecond: number;
-  leaseMs: number;
-  leased: number;
-  markDoneMs: number;
-}
-
 /** The frontier's goals at scale (issue: frontier RSS and disk per known URL). */
 const RSS_GOAL_BYTES = 512 * 2 ** 20;
 const DISK_GOAL_BYTES_PER_URL = 121;
 
-function parse(output: string): Checkpoint[] {
+function parse(output: string): ScaleCheckpoint[] {
   return output
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Checkpoint);
+    .map((line) => JSON.parse(line) as ScaleCheckpoint);
 }
 
 /** Grows one frontier shard to each size in `sizes` (one run) and tabulates memory and disk. */
