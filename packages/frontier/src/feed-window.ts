@@ -53,6 +53,14 @@ const DEFAULTS = {
 /** Weight of the newest period in the completion-rate average. */
 const RATE_WEIGHT = 0.5;
 
+/**
+ * The smallest refill, as a share of the window: credit below it is held back until more
+ * requests complete. The partition still holds at least 7/8 of its window then, and each
+ * lease (one store transaction) and each send carries several requests instead of the one
+ * or two that complete between two rounds.
+ */
+const MIN_REFILL_SHARE = 1 / 8;
+
 export class FeedWindow {
   readonly #options: Required<FeedWindowOptions>;
   #window: number;
@@ -86,13 +94,15 @@ export class FeedWindow {
 
   /**
    * How many requests may be sent now, given how many are outstanding on the partition (leased
-   * and not yet reported). Call once per feed round, then `sent` with what was sent.
+   * and not yet reported): the room left in the window, or 0 while that room is below an
+   * eighth of the window. Call once per feed round, then `sent` with what was sent.
    */
   credit(now: number, outstanding: number): number {
     this.#observe(now, outstanding);
     const credit = Math.max(0, this.size - outstanding);
-    if (credit === 0) this.#fullInPeriod = true;
-    return credit;
+    if (credit >= Math.max(1, Math.floor(this.size * MIN_REFILL_SHARE))) return credit;
+    this.#fullInPeriod = true;
+    return 0;
   }
 
   /**

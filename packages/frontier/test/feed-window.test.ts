@@ -68,7 +68,20 @@ describe('FeedWindow', () => {
     expect(window.credit(0, 0)).toBe(64);
     window.sent(64, true);
     expect(window.credit(5, 64)).toBe(0);
-    expect(window.credit(6, 60)).toBe(4);
+    expect(window.credit(6, 48)).toBe(16);
+  });
+
+  it('holds back a refill smaller than an eighth of the window, so leases and sends come in batches', () => {
+    const window = new FeedWindow(0, { initialWindow: 64, minWindow: 8 });
+    expect(window.credit(0, 0)).toBe(64);
+    window.sent(64, true);
+    // 7 of 64 completed: room for 7, less than 8.
+    expect(window.credit(1, 57)).toBe(0);
+    expect(window.credit(2, 56)).toBe(8);
+    // A small window still refills one at a time rather than never.
+    const small = new FeedWindow(0, { initialWindow: 4, minWindow: 1 });
+    small.sent(4, true);
+    expect(small.credit(1, 3)).toBe(1);
   });
 
   it('grows to rate × target latency for a fast crawler, so the crawler never idles', () => {
