@@ -70,6 +70,12 @@ export class SqliteShardStore implements FrontierShardStore {
   readonly #dueTimes = new DueTimes();
   /** Scratch counter deltas of a single move, reused so the hot path allocates nothing. */
   readonly #oneMove = COUNTER_COLUMNS.map(() => 0);
+  /**
+   * `counts` per job (`''`: all jobs) as last read outside a transaction. The frontier asks for
+   * them on every feed round, far more often than anything changes; every write runs in a
+   * transaction, and a transaction's start and end forget them.
+   */
+  readonly #countsRead = new Map<string, Record<UrlState, number>>();
 
   constructor(options: SqliteShardStoreOptions) {
     this.partition = options.partition;
@@ -91,6 +97,7 @@ export class SqliteShardStore implements FrontierShardStore {
     this.#assertOpen();
     const outermost = this.#depth === 0;
     const savepoint = `nested_${this.#depth}`;
+    this.#countsRead.clear();
     this.#db.exec(outermost ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
     this.#depth++;
     try {
@@ -115,6 +122,7 @@ export class SqliteShardStore implements FrontierShardStore {
       throw error;
     } finally {
       this.#depth--;
+      this.#countsRead.clear();
     }
   }
 
@@ -339,6 +347,14 @@ export class SqliteShardStore implements FrontierShardStore {
 
   counts(job?: string): Record<UrlState, number> {
     this.#assertOpen();
+    const read = this.#countsRead.get(job ?? '');
+    if (read !== undefined) return { ...read };
+    const counts = this.#readCounts(job);
+    if (this.#depth === 0) this.#countsRead.set(job ?? '', counts);
+    return { ...counts };
+  }
+
+  #readCounts(job: string | undefined): Record<UrlState, number> {
     let row: Record<string, number> | undefined;
     if (job === undefined) row = this.#sql.allCounts.get() as Record<string, number>;
     else {

@@ -203,3 +203,33 @@ describe('counters', () => {
     expect(model.size).toBeGreaterThan(POOL / 2);
   });
 });
+
+describe('counts', () => {
+  it('are read again after every write, inside a transaction and after it, though kept between writes', () => {
+    const store = stores.open();
+    const first = identityOf(1);
+    expect(store.counts().queued).toBe(0);
+    store.add(first);
+    expect(store.counts()).toEqual({ ...zeroCounts(), queued: 1 });
+    expect(store.counts(first.job)).toEqual({ ...zeroCounts(), queued: 1 });
+    store.transaction(() => {
+      store.leaseDue({ now: 1, limit: 1, perHost: 1, leaseMs: 1_000, jobs: JOBS });
+      expect(store.counts().inflight).toBe(1);
+      store.markDone(fpOf(1), { status: 200, fetchedAt: 1 });
+      expect(store.counts()).toEqual({ ...zeroCounts(), done: 1 });
+    });
+    expect(store.counts()).toEqual({ ...zeroCounts(), done: 1 });
+    // A copy each time: a caller that changes what it got changes nothing kept.
+    store.counts().done = 99;
+    expect(store.counts(first.job).done).toBe(1);
+    expect(store.counts().done).toBe(1);
+    expect(() =>
+      store.transaction(() => {
+        store.add(identityOf(2));
+        expect(store.counts().queued).toBe(1);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(store.counts()).toEqual({ ...zeroCounts(), done: 1 });
+  });
+});
