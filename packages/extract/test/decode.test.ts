@@ -34,6 +34,36 @@ describe('decodeHtml', () => {
     });
   });
 
+  it('reads a page the header names UTF-8 as UTF-8, whatever its <meta> says, malformed bytes as WHATWG replaces them', () => {
+    const html = '<meta charset="gbk"><p>Grüße – 你好</p>';
+    for (const header of [
+      'text/html; charset=utf-8',
+      'text/html;charset="UTF8"',
+      'text/html; charset= Utf-8 ',
+    ]) {
+      expect(decodeHtml(new Uint8Array(Buffer.from(html, 'utf8')), header)).toEqual({
+        text: html,
+        encoding: 'UTF-8',
+      });
+    }
+    // Truncated and invalid sequences, overlong forms and surrogates: the same text as the
+    // WHATWG decoder gives, seeded so a failure replays.
+    const whatwg = new TextDecoder('utf-8');
+    let seed = 42;
+    const next = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed;
+    };
+    for (let round = 0; round < 500; round++) {
+      const body = new Uint8Array(1 + (next() % 40)).map(() => {
+        const roll = next() % 4;
+        return roll === 0 ? 0x41 : roll === 1 ? 0x80 + (next() % 64) : 0xc0 + (next() % 64);
+      });
+      if (body[0] === 0xef || body[0] === 0xfe || body[0] === 0xff) body[0] = 0x41;
+      expect(decodeHtml(body, 'text/html; charset=utf-8').text).toBe(whatwg.decode(body));
+    }
+  });
+
   it('lets a UTF-8 byte order mark win over the header and drops the mark', () => {
     const html = '<meta charset="iso-8859-1"><p>Grüße – 你好</p>';
     const body = new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from(html, 'utf8')]);
