@@ -1,6 +1,7 @@
-import { publicState } from './schema.ts';
+import { isOutcomeReason, type OutcomeReason, reasonOfText } from '@kraul/protocol';
+import { publicState, STATE } from './schema.ts';
 import { expandUrl } from './stored-url.ts';
-import type { UrlEntry, Validators } from './types.ts';
+import type { EndedUrl, UrlEntry, Validators } from './types.ts';
 
 /** A `urls` row joined with its host's key, as the statements select it. */
 export interface UrlRow {
@@ -53,4 +54,49 @@ export function toEntry(row: UrlRow, job: string): UrlEntry {
   if (row.error_class !== null) entry.errorClass = row.error_class;
   if (row.meta !== null) entry.meta = JSON.parse(row.meta) as UrlEntry['meta'];
   return entry;
+}
+
+export interface EndDetailRow {
+  state: number;
+  reason: string | null;
+  error_class: string | null;
+  message: string | null;
+  depth: number;
+}
+
+export interface EndedUrlRow {
+  id: number;
+  job_id: number;
+  url: string;
+  host_key: string;
+  state: number;
+  reason: string | null;
+  error_class: string | null;
+  message: string | null;
+  attempts: number;
+  depth: number;
+  status: number | null;
+}
+
+/** The row's reason code; rows written before codes existed have only their text. */
+export function reasonOfRow(row: { reason: string | null; error_class: string | null }): OutcomeReason {
+  if (row.reason !== null && isOutcomeReason(row.reason)) return row.reason;
+  return reasonOfText(row.error_class ?? undefined);
+}
+
+/** A failed or dropped URL as `endedUrls` reports it. */
+export function toEndedUrl(row: EndedUrlRow, job: string): EndedUrl {
+  const ended: EndedUrl = {
+    id: row.id,
+    job,
+    url: expandUrl(row.url, row.host_key),
+    state: row.state === STATE.failed ? 'failed' : 'dropped',
+    reason: reasonOfRow(row),
+    attempts: row.attempts,
+    depth: row.depth,
+  };
+  const message = row.message ?? row.error_class;
+  if (message !== null) ended.message = message;
+  if (row.status !== null) ended.status = row.status;
+  return ended;
 }

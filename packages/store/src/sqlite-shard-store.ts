@@ -5,12 +5,20 @@ import { CounterDeltas } from './counter-deltas.ts';
 import { DueTimes } from './due-times.ts';
 import { STORE_ERROR_CODES, StoreError } from './errors.ts';
 import { interleave } from './interleave.ts';
+import { JobCounters } from './job-counters.ts';
 import { newLeaseToken } from './lease-token.ts';
 import { type ReadyHost, ReadyHostQueue } from './ready-hosts.ts';
-import { toEntry, type UrlRow } from './rows.ts';
+import {
+  type EndDetailRow,
+  type EndedUrlRow,
+  reasonOfRow,
+  toEndedUrl,
+  toEntry,
+  type UrlRow,
+} from './rows.ts';
 import { COUNTER_COLUMNS, migrate, publicState, STATE, type StateCode } from './schema.ts';
 import { prepareStatements, ReadyLaneStatements, type Statements } from './statements.ts';
-import { compactUrl, expandUrl } from './stored-url.ts';
+import { compactUrl } from './stored-url.ts';
 import type {
   EndDetail,
   EndedUrl,
@@ -70,12 +78,7 @@ export class SqliteShardStore implements FrontierShardStore {
   readonly #dueTimes = new DueTimes();
   /** Scratch counter deltas of a single move, reused so the hot path allocates nothing. */
   readonly #oneMove = COUNTER_COLUMNS.map(() => 0);
-  /**
-   * `counts` per job (`''`: all jobs) as last read outside a transaction. The frontier asks for
-   * them on every feed round, far more often than anything changes; every write runs in a
-   * transaction, and a transaction's start and end forget them.
-   */
-  readonly #countsRead = new Map<string, Record<UrlState, number>>();
+  readonly #jobCounters = new JobCounters();
 
   constructor(options: SqliteShardStoreOptions) {
     this.partition = options.partition;
@@ -97,7 +100,6 @@ export class SqliteShardStore implements FrontierShardStore {
     this.#assertOpen();
     const outermost = this.#depth === 0;
     const savepoint = `nested_${this.#depth}`;
-    this.#countsRead.clear();
     this.#db.exec(outermost ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
     this.#depth++;
     try {
@@ -122,7 +124,6 @@ export class SqliteShardStore implements FrontierShardStore {
       throw error;
     } finally {
       this.#depth--;
-      this.#countsRead.clear();
     }
   }
 
@@ -274,21 +275,7 @@ export class SqliteShardStore implements FrontierShardStore {
       if (jobId === undefined) return [];
       rows = this.#sql.jobEndedUrls.all(jobId, after, limit) as unknown as EndedUrlRow[];
     }
-    return rows.map((row) => {
-      const ended: EndedUrl = {
-        id: row.id,
-        job: this.#jobNames.get(row.job_id) ?? '',
-        url: expandUrl(row.url, row.host_key),
-        state: row.state === STATE.failed ? 'failed' : 'dropped',
-        reason: reasonOfRow(row),
-        attempts: row.attempts,
-        depth: row.depth,
-      };
-      const message = row.message ?? row.error_class;
-      if (message !== null) ended.message = message;
-      if (row.status !== null) ended.status = row.status;
-      return ended;
-    });
+    return rows.map((row) => toEndedUrl(row, this.#jobNames.get(row.job_id) ?? ''));
   }
 
   leaseDue(options: LeaseOptions): UrlEntry[] {
@@ -299,6 +286,10 @@ export class SqliteShardStore implements FrontierShardStore {
     const perHost = Math.floor(options.perHost);
     const maxInflight = Math.floor(options.maxInflightPerHost ?? Number.MAX_SAFE_INTEGER);
     if (jobIds.length === 0 || !(limit > 0) || !(perHost > 0)) return [];
+    // Nothing ready and nothing that may have fallen due: the frontier asks often while its
+    // crawlers hold all there is, and the answer needs no transaction.
+    if (jobIds.every((jobId) => this.#ready(jobId) === 0 && !this.#dueTimes.mayBeDue(jobId, options.now)))
+      return [];
     return this.#atomically(() => {
       const deltas = new CounterDeltas();
       for (const jobId of jobIds) this.#dueTimes.promote(this.#sql, jobId, options.now, deltas);
@@ -347,28 +338,7 @@ export class SqliteShardStore implements FrontierShardStore {
 
   counts(job?: string): Record<UrlState, number> {
     this.#assertOpen();
-    const read = this.#countsRead.get(job ?? '');
-    if (read !== undefined) return { ...read };
-    const counts = this.#readCounts(job);
-    if (this.#depth === 0) this.#countsRead.set(job ?? '', counts);
-    return { ...counts };
-  }
-
-  #readCounts(job: string | undefined): Record<UrlState, number> {
-    let row: Record<string, number> | undefined;
-    if (job === undefined) row = this.#sql.allCounts.get() as Record<string, number>;
-    else {
-      const jobId = this.#jobIds.get(job);
-      if (jobId !== undefined) row = this.#sql.jobCounts.get(jobId) as Record<string, number>;
-    }
-    const count = (column: (typeof COUNTER_COLUMNS)[number]): number => row?.[column] ?? 0;
-    return {
-      queued: count('ready') + count('waiting'),
-      inflight: count('inflight'),
-      done: count('done'),
-      failed: count('failed'),
-      dropped: count('dropped'),
-    };
+    return this.#jobCounters.counts((jobId) => job === undefined || this.#jobNames.get(jobId) === job);
   }
 
   hostTotal(job: string, hostKey: string): number {
@@ -382,8 +352,7 @@ export class SqliteShardStore implements FrontierShardStore {
   jobTotal(job: string): number {
     this.#assertOpen();
     const jobId = this.#jobIds.get(job);
-    if (jobId === undefined) return 0;
-    return (this.#sql.jobTotal.get(jobId) as { total: number }).total;
+    return jobId === undefined ? 0 : this.#jobCounters.total(jobId);
   }
 
   /**
@@ -410,7 +379,7 @@ export class SqliteShardStore implements FrontierShardStore {
     this.#assertOpen();
     let earliest: number | undefined;
     for (const jobId of this.#knownJobIds(jobs)) {
-      if ((this.#sql.jobReady.get(jobId) as { ready: number }).ready > 0) return 0;
+      if (this.#ready(jobId) > 0) return 0;
       for (const next of [this.#sql.nextWaiting, this.#sql.nextRevisit]) {
         const at = (next.get(jobId) as { at: number | null }).at;
         if (at !== null && (earliest === undefined || at < earliest)) earliest = at;
@@ -466,8 +435,19 @@ export class SqliteShardStore implements FrontierShardStore {
       this.#jobIds.set(row.job, row.job_id);
       this.#jobNames.set(row.job_id, row.job);
     }
+    this.#jobCounters.reload(this.#sql.jobCounters.all() as Record<string, number>[]);
     this.#turn = (this.#sql.meta.get('lease_turn') as { value: number } | undefined)?.value ?? 0;
     this.#dueTimes.clear();
+  }
+
+  #ready(jobId: number): number {
+    return this.#jobCounters.count(jobId, STATE.ready);
+  }
+
+  /** Adds to a job's counters, in its row and in memory. */
+  #addJobCounts(jobId: number, counts: readonly number[]): void {
+    this.#sql.addJobCounts.run(...counts, jobId);
+    this.#jobCounters.add(jobId, counts);
   }
 
   #knownJobIds(jobs: readonly string[]): number[] {
@@ -546,7 +526,7 @@ export class SqliteShardStore implements FrontierShardStore {
     if (row.state !== undefined) counts[row.state - 1] = -1;
     counts[to - 1] = 1;
     this.#sql.addHostCounts.run(...counts, 0, row.host_id);
-    this.#sql.addJobCounts.run(...counts, row.job_id);
+    this.#addJobCounts(row.job_id, counts);
   }
 
   /** Moves a URL into an end state with its reason, keeping the reason counters in step. */
@@ -579,37 +559,9 @@ export class SqliteShardStore implements FrontierShardStore {
   #flush(deltas: CounterDeltas): void {
     deltas.flush(
       (hostId, counts, turn) => this.#sql.addHostCounts.run(...counts, turn, hostId),
-      (jobId, counts) => this.#sql.addJobCounts.run(...counts, jobId),
+      (jobId, counts) => this.#addJobCounts(jobId, counts),
     );
   }
-}
-
-interface EndDetailRow {
-  state: number;
-  reason: string | null;
-  error_class: string | null;
-  message: string | null;
-  depth: number;
-}
-
-interface EndedUrlRow {
-  id: number;
-  job_id: number;
-  url: string;
-  host_key: string;
-  state: number;
-  reason: string | null;
-  error_class: string | null;
-  message: string | null;
-  attempts: number;
-  depth: number;
-  status: number | null;
-}
-
-/** The row's reason code; rows written before codes existed have only their text. */
-function reasonOfRow(row: { reason: string | null; error_class: string | null }): OutcomeReason {
-  if (row.reason !== null && isOutcomeReason(row.reason)) return row.reason;
-  return reasonOfText(row.error_class ?? undefined);
 }
 
 function isThenable(value: unknown): boolean {

@@ -33,12 +33,7 @@ export function prepareStatements(db: DatabaseSync) {
 
     jobs: p(`SELECT job_id, job FROM jobs`),
     insertJob: p('INSERT INTO jobs (job) VALUES (?)'),
-    jobCounts: p(`SELECT ${COUNTER_COLUMNS.join(', ')} FROM jobs WHERE job_id = ?`),
-    allCounts: p(
-      `SELECT ${COUNTER_COLUMNS.map((c) => `coalesce(sum(${c}), 0) AS ${c}`).join(', ')} FROM jobs`,
-    ),
-    jobTotal: p(`SELECT ${TOTAL} AS total FROM jobs WHERE job_id = ?`),
-    jobReady: p('SELECT ready FROM jobs WHERE job_id = ?'),
+    jobCounters: p(`SELECT job_id, ${COUNTER_COLUMNS.join(', ')} FROM jobs`),
     addJobCounts: p(
       `UPDATE jobs SET ${COUNTER_COLUMNS.map((c) => `${c} = ${c} + ?`).join(', ')} WHERE job_id = ?`,
     ),

@@ -1,3 +1,4 @@
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LeaseOptions } from '../src/types.ts';
 import { fpOf, newUrl, type TempStores, tempStores } from './temp-stores.ts';
@@ -18,6 +19,26 @@ const lease = (fields: Partial<LeaseOptions> = {}): LeaseOptions => ({
 });
 
 describe('leaseDue', () => {
+  it('answers from memory, with no transaction, when nothing is ready and nothing can have fallen due', () => {
+    const store = stores.open({ busyTimeoutMs: 0 });
+    store.add(newUrl(1));
+    store.add(newUrl(2, { notBefore: 10_000 }));
+    expect(store.leaseDue(lease({ now: 1_000 })).map((entry) => entry.fp)).toEqual([fpOf(1)]);
+    // Another connection holds the write lock: a lease that needed a transaction would fail busy.
+    const other = new DatabaseSync(stores.path());
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(store.leaseDue(lease({ now: 2_000 }))).toEqual([]);
+      expect(store.counts()).toMatchObject({ queued: 1, inflight: 1 });
+      // The waiting URL's time has come: that lease needs the lock.
+      expect(() => store.leaseDue(lease({ now: 10_000 }))).toThrow(/locked|busy/i);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(store.leaseDue(lease({ now: 10_000 })).map((entry) => entry.fp)).toEqual([fpOf(2)]);
+  });
+
   it('leases one host best score first, then oldest first', () => {
     const store = stores.open();
     const scores = [0.5, 0.9, 0.5, 0.1, 0.9, 0.7];

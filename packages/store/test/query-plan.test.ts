@@ -14,7 +14,7 @@ type QueryName = keyof Statements | 'readyLane';
 /** Status and export reads over the few rows of `jobs`, every host, or every ended URL: never on the lease or decision path. */
 const STATUS_QUERIES = new Set<QueryName>([
   'jobs',
-  'allCounts',
+  'jobCounters',
   'topHosts',
   'allReasonCounts',
   'endedUrls',
