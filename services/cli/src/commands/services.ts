@@ -55,7 +55,7 @@ type AnyServiceConfig = CrawlerConfig & FrontierConfig & StrategyConfig;
 /** The module of each role's worker, imported when the role starts. */
 const ROLE_MODULES = {
   crawler: () => import('@kraul/crawler-service'),
-  frontier: () => import('@kraul/frontier-service'),
+  frontier: () => import('@kraul/frontier'),
   strategy: () => import('@kraul/strategy-service'),
 } as const;
 

@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:f
 import { dirname } from 'node:path';
 import { type Bus, type BusAdmin, createMemoryBus, type Producer } from '@kraul/bus';
 import { CrawlerWorker, type CrawlerWorkerOptions } from '@kraul/crawler-service';
-import { FrontierWorker, type FrontierWorkerOptions } from '@kraul/frontier-service';
+import { FrontierWorker, type FrontierWorkerOptions } from '@kraul/frontier';
 import {
   encodeMessage,
   groupId,

@@ -1,4 +1,4 @@
-import type { FrontierWorkerOptions } from '@kraul/frontier-service';
+import type { FrontierWorkerOptions } from '@kraul/frontier';
 import { createLogger, createMetricsRegistry } from '@kraul/telemetry';
 import { scopePattern } from '@kraul/testkit/site-process';
 import { buildJob } from '../job-options.ts';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { type ApplyStats, emptyStats, FrontierShard } from '@kraul/frontier';
 import type { Decision, FailedDecision, Job } from '@kraul/protocol';
 import { openSqliteShardStore, type SqliteShardStore } from '@kraul/store';
 import { fingerprint } from '@kraul/url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ApplyStats, emptyStats, FrontierShard } from '../src/shard.ts';
 import { makeJob, schedule, tempDir } from './fixtures.ts';
 
 const T0 = 1_000_000;

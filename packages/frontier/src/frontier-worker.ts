@@ -1,16 +1,6 @@
 import { join } from 'node:path';
 import type { Bus, OutgoingRecord, Producer, TopicPartition } from '@kraul/bus';
 import {
-  DEFAULT_RETRY_POLICY,
-  emptyStats,
-  FeedWindow,
-  type FeedWindowOptions,
-  FrontierShard,
-  fetchRequestOf,
-  maxInflightPerHost,
-  type RetryPolicy,
-} from '@kraul/frontier';
-import {
   encodeMessage,
   groupId,
   type Job,
@@ -30,7 +20,11 @@ import {
   type UrlState,
 } from '@kraul/store';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
+import { FeedWindow, type FeedWindowOptions } from './feed-window.ts';
+import { maxInflightPerHost } from './host-cap.ts';
 import { ProgressReporter } from './progress-reporter.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
+import { emptyStats, FrontierShard, fetchRequestOf } from './shard.ts';
 
 export interface FrontierWorkerOptions {
   bus: Bus;
