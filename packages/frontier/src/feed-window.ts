@@ -39,6 +39,11 @@ export interface FeedWindowOptions {
   leaseMs?: number;
   /** How often the window is resized. Default: 250 ms. */
   samplePeriodMs?: number;
+  /**
+   * Requests already outstanding when the window starts: leases of the partition's previous
+   * owner (this process before a restart, or another member before a rebalance). Default: 0.
+   */
+  inherited?: number;
 }
 
 const DEFAULTS = {
@@ -48,6 +53,7 @@ const DEFAULTS = {
   maxWindow: 4_096,
   leaseMs: 600_000,
   samplePeriodMs: 250,
+  inherited: 0,
 } as const satisfies Required<FeedWindowOptions>;
 
 /** Weight of the newest period in the completion-rate average. */
@@ -70,6 +76,13 @@ export class FeedWindow {
   #periodStart: number;
   #completedInPeriod = 0;
   #fullInPeriod = false;
+  /**
+   * Inherited requests not yet seen to complete. They do not count against the window: some
+   * may never complete before their leases run out (a send cut short by a crash), and a window
+   * they filled would feed nothing until then. As the outstanding count falls below it, it
+   * falls with it; until then the partition may hold the window on top of them.
+   */
+  #inherited: number;
 
   constructor(now: number, options: FeedWindowOptions = {}) {
     const merged = { ...DEFAULTS, ...options };
@@ -80,6 +93,8 @@ export class FeedWindow {
     this.#options = merged;
     this.#window = clamp(merged.initialWindow, merged.minWindow, merged.maxWindow);
     this.#periodStart = now;
+    this.#inherited = Math.max(0, Math.floor(merged.inherited));
+    this.#outstanding = this.#inherited;
   }
 
   /** The current window (requests that may be outstanding). */
@@ -99,7 +114,8 @@ export class FeedWindow {
    */
   credit(now: number, outstanding: number): number {
     this.#observe(now, outstanding);
-    const credit = Math.max(0, this.size - outstanding);
+    this.#inherited = Math.min(this.#inherited, outstanding);
+    const credit = Math.max(0, this.size - (outstanding - this.#inherited));
     if (credit >= Math.max(1, Math.floor(this.size * MIN_REFILL_SHARE))) return credit;
     this.#fullInPeriod = true;
     return 0;

@@ -241,15 +241,19 @@ export class FrontierWorker {
     const store = this.#options.openStore?.(partition) ?? this.#openSqlite(partition);
     const shard = new FrontierShard(store, this.#options.retry ?? DEFAULT_RETRY_POLICY);
     this.#shards.set(partition, shard);
-    this.#windows.set(
-      partition,
-      new FeedWindow(now, { ...this.#options.feed, leaseMs: this.#options.leaseMs ?? 600_000 }),
-    );
     if (this.#options.releaseLeasesOnOpen) {
       const released = shard.releaseAllLeases(now);
       if (released > 0)
         this.#options.log.info({ partition, released }, 'leases of a previous run sent again');
     }
+    // Leases of the previous owner are outstanding but not this window's: see FeedWindow.
+    const inherited = store.counts().inflight;
+    if (inherited > 0)
+      this.#options.log.info({ partition, inherited }, 'leases of the previous owner in flight');
+    this.#windows.set(
+      partition,
+      new FeedWindow(now, { ...this.#options.feed, leaseMs: this.#options.leaseMs ?? 600_000, inherited }),
+    );
   }
 
   #openSqlite(partition: number): FrontierShardStore {

@@ -71,6 +71,24 @@ describe('FeedWindow', () => {
     expect(window.credit(6, 48)).toBe(16);
   });
 
+  it('gives a full window beside inherited requests, and never more than the window on top of them', () => {
+    const window = new FeedWindow(0, { initialWindow: 64, minWindow: 8, inherited: 100 });
+    expect(window.credit(0, 100)).toBe(64);
+    window.sent(64, true);
+    // 60 requests complete, inherited or its own: it cannot tell which, and refills 60.
+    expect(window.credit(1, 104)).toBe(60);
+    window.sent(60, true);
+    expect(window.credit(2, 150)).toBe(14);
+    window.sent(14, true);
+    // Out: 164 = the window on top of the 100 inherited, never more.
+    expect(window.credit(3, 164)).toBe(0);
+    // The count falls to 40, below what was inherited: taken for inherited ones (those that
+    // never complete), so the whole window is free again, and 40 + 64 is the most out.
+    expect(window.credit(4, 40)).toBe(64);
+    window.sent(64, true);
+    expect(window.credit(5, 104)).toBe(0);
+  });
+
   it('holds back a refill smaller than an eighth of the window, so leases and sends come in batches', () => {
     const window = new FeedWindow(0, { initialWindow: 64, minWindow: 8 });
     expect(window.credit(0, 0)).toBe(64);

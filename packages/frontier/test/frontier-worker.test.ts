@@ -259,6 +259,27 @@ describe('FrontierWorker restart', () => {
     expect(second.ownedPartitions()).toEqual([0, 1, 2, 3]);
   });
 
+  it('feeds a full window beside the leases of a previous owner, even ones never reported', async () => {
+    await setUp();
+    const [host] = hostsOn(3, 1);
+    const urls = urlsOf(host!, 6);
+    await cluster.sendDecisions(
+      host!,
+      urls.map((url) => schedule(url)),
+    );
+    const options = { feed: { initialWindow: 3, minWindow: 3, maxWindow: 3 }, perHostPerBatch: 3 };
+    const first = await startWorker(options);
+    await waitUntil('the first window', () => crawler.received.length === 3);
+    // Gone with its window out, and nobody ever reports those three (a send cut short, say):
+    // they stay in flight until their leases run out, ten minutes from now.
+    await stopWorker(first);
+
+    const second = await startWorker(options);
+    await waitUntil('the rest of the queue', () => crawler.received.length === 6);
+    expect(crawler.received.map(({ request }) => request.url).sort()).toEqual([...urls].sort());
+    expect(second.counts('job-1')).toMatchObject({ inflight: 6, queued: 0 });
+  });
+
   it('sends the leases of a previous run again at once when asked to (embedded restart)', async () => {
     await setUp();
     const [host] = hostsOn(3, 1);
