@@ -241,6 +241,14 @@ export class FrontierWorker {
     const store = this.#options.openStore?.(partition) ?? this.#openSqlite(partition);
     const shard = new FrontierShard(store, this.#options.retry ?? DEFAULT_RETRY_POLICY);
     this.#shards.set(partition, shard);
+    // The previous owner stopped between leasing and a confirmed send: those fetch requests may
+    // never have reached the crawlers, and would wait for their leases to run out.
+    const unsent = store.requeueUnsent(now);
+    if (unsent > 0)
+      this.#options.log.info(
+        { partition, requeued: unsent },
+        'leases whose send was not confirmed queued again',
+      );
     if (this.#options.releaseLeasesOnOpen) {
       const released = shard.releaseAllLeases(now);
       if (released > 0)
@@ -254,6 +262,20 @@ export class FrontierWorker {
       partition,
       new FeedWindow(now, { ...this.#options.feed, leaseMs: this.#options.leaseMs ?? 600_000, inherited }),
     );
+  }
+
+  /** Records a lease's fetch requests as sent, so a restart does not send them again. */
+  #confirmSent(shard: FrontierShard, lease: string | undefined): void {
+    if (lease === undefined) return;
+    try {
+      shard.store.markSent(lease);
+    } catch (error) {
+      // A restart then sends this batch again: a few duplicate fetches, nothing lost.
+      this.#options.log.warn(
+        { err: error, partition: shard.partition },
+        'a sent lease could not be recorded',
+      );
+    }
   }
 
   #openSqlite(partition: number): FrontierShardStore {
@@ -428,6 +450,7 @@ export class FrontierWorker {
         () => {
           this.#metrics.sent.inc(records.length);
           window.sent(records.length, records.length === credit);
+          this.#confirmSent(shard, entries[0]!.lease);
         },
         (error: unknown) => {
           // Not sent: back to the queue now rather than waiting for the leases to run out.

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { GroupConsumer } from '@kraul/bus';
 import { type DeadLetter, decodeMessage, groupId, type Job } from '@kraul/protocol';
+import { openSqliteShardStore, shardFileName } from '@kraul/store';
 import { createMetricsRegistry } from '@kraul/telemetry';
-import { hostKey, partitionForKey } from '@kraul/url';
+import { fingerprint, hostKey, partitionForKey } from '@kraul/url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FrontierWorker, type FrontierWorkerOptions } from '../src/frontier-worker.ts';
 import { makeJob, schedule, tempDir, waitUntil } from './fixtures.ts';
@@ -278,6 +280,26 @@ describe('FrontierWorker restart', () => {
     await waitUntil('the rest of the queue', () => crawler.received.length === 6);
     expect(crawler.received.map(({ request }) => request.url).sort()).toEqual([...urls].sort());
     expect(second.counts('job-1')).toMatchObject({ inflight: 6, queued: 0 });
+  });
+
+  it('sends again at once what a previous owner leased but stopped before it knew it sent', async () => {
+    await setUp();
+    const [host] = hostsOn(2, 1);
+    const urls = urlsOf(host!, 3);
+    // A frontier that leased and stopped before its send was confirmed (killed in between).
+    const store = openSqliteShardStore({ path: join(dir.path, shardFileName(2)), partition: 2 });
+    for (const url of urls)
+      store.add({ fp: fingerprint(url), url, job: 'job-1', hostKey: host!, score: 0, depth: 1 });
+    expect(
+      store.leaseDue({ now: Date.now(), limit: 10, perHost: 10, leaseMs: 600_000, jobs: ['job-1'] }),
+    ).toHaveLength(3);
+    store.close();
+
+    const worker = await startWorker();
+    await waitUntil('the unsent leases sent', () => crawler.received.length === 3);
+    expect(crawler.received.map(({ request }) => request.url).sort()).toEqual([...urls].sort());
+    expect(crawler.received.map(({ request }) => request.attempt)).toEqual([2, 2, 2]);
+    expect(worker.counts('job-1')).toMatchObject({ inflight: 3, queued: 0 });
   });
 
   it('sends the leases of a previous run again at once when asked to (embedded restart)', async () => {

@@ -304,13 +304,15 @@ export class SqliteShardStore implements FrontierShardStore {
           this.#sql.readyHosts.all(jobId, afterTurn, maxInflight, count) as unknown as ReadyHost[],
       );
       const expiresAt = options.now + options.leaseMs;
+      // One token for the call: it tells this lease from any other of the same URL, and names
+      // the call's URLs as unsent until the frontier confirms their send.
+      const lease = newLeaseToken();
       const lanes: UrlEntry[][] = [];
       let remaining = limit;
       for (let host = hosts.next(); host !== undefined && remaining > 0; host = hosts.next()) {
         const lane = this.#readyLane.forLimit(Math.min(perHost, remaining, maxInflight - host.inflight));
         const rows = lane.all(host.host_id) as unknown as UrlRow[];
         const leased = rows.map((row) => {
-          const lease = newLeaseToken();
           this.#sql.setLeased.run(lease, expiresAt, row.id);
           return this.#entry({
             ...row,
@@ -327,7 +329,23 @@ export class SqliteShardStore implements FrontierShardStore {
       }
       this.#flush(deltas);
       this.#saveTurn();
+      if (lanes.some((lane) => lane.length > 0)) this.#sql.setUnsentLease.run(lease);
       return interleave(lanes);
+    });
+  }
+
+  markSent(lease: string): void {
+    this.#atomically(() => this.#sql.clearUnsentLease.run(lease));
+  }
+
+  requeueUnsent(now: number): number {
+    return this.#atomically(() => {
+      const unsent = this.#sql.unsentLease.get() as { value: string } | undefined;
+      if (unsent === undefined) return 0;
+      const fps = (this.#sql.inflightOfLease.all(unsent.value) as { fp: string }[]).map((row) => row.fp);
+      for (const fp of fps) this.requeue(fp, now);
+      this.#sql.clearUnsentLease.run(unsent.value);
+      return fps.length;
     });
   }
 

@@ -94,6 +94,13 @@ export function prepareStatements(db: DatabaseSync) {
         u.attempts, u.depth, u.status FROM urls u JOIN hosts h ON h.host_id = u.host_id
       WHERE u.job_id = ? AND u.state IN (${STATE.failed}, ${STATE.dropped}) AND u.id > ? ORDER BY u.id LIMIT ?`),
 
+    // The lease of the last call whose send is not confirmed. store_meta's values are
+    // integers; this one is text, kept so by its prefix ('00012345' alone would become 12345).
+    unsentLease: p(`SELECT substr(value, 7) AS value FROM store_meta WHERE key = 'unsent_lease'`),
+    setUnsentLease: p(`INSERT INTO store_meta (key, value) VALUES ('unsent_lease', 'lease ' || ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+    clearUnsentLease: p(`DELETE FROM store_meta WHERE key = 'unsent_lease' AND value = 'lease ' || ?`),
+    inflightOfLease: p(`SELECT fp FROM urls WHERE state = ${STATE.inflight} AND lease = ?`),
     meta: p('SELECT value FROM store_meta WHERE key = ?'),
     setMeta: p(
       'INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

@@ -168,9 +168,18 @@ export interface FrontierShardStore {
   endedUrls(options: { job?: string; afterId?: number; limit: number }): EndedUrl[];
   /**
    * Leases due URLs (queued, or done and due for a revisit), hosts interleaved, best score first
-   * within a host, then oldest. Each becomes inflight with a fresh lease and attempts + 1.
+   * within a host, then oldest. Each becomes inflight with attempts + 1 and the call's lease, a
+   * fresh token shared by the URLs of one call. The call's lease is recorded as not yet sent,
+   * in the same transaction, until `markSent` names it.
    */
   leaseDue(options: LeaseOptions): UrlEntry[];
+  /** The lease of the last `leaseDue` has been sent (or need not be): forgets it as unsent. */
+  markSent(lease: string): void;
+  /**
+   * Puts the URLs of a lease recorded as unsent back in the queue (the process that leased them
+   * stopped before their send was confirmed), and forgets it. Returns how many.
+   */
+  requeueUnsent(now: number): number;
   /** Inflight URLs whose lease ran out, oldest first (the frontier decides: resend or fail). */
   expiredLeases(now: number, limit: number): UrlEntry[];
   /** Counts per state, for one job or all. */

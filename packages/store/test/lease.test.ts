@@ -18,6 +18,55 @@ const lease = (fields: Partial<LeaseOptions> = {}): LeaseOptions => ({
   ...fields,
 });
 
+describe('leases not yet sent', () => {
+  it('are put back in the queue when a store is opened again before their send was confirmed', () => {
+    const store = stores.open();
+    for (const n of [1, 2, 3]) store.add(newUrl(n));
+    const first = store.leaseDue(lease({ limit: 1 }));
+    store.markSent(first[0]!.lease!);
+    const second = store.leaseDue(lease({ limit: 2 }));
+    expect(second).toHaveLength(2);
+    store.close();
+
+    // The process stopped with the second lease unsent: its URLs go back, the first stays out.
+    const reopened = stores.open();
+    expect(reopened.requeueUnsent(2_000)).toBe(2);
+    expect(reopened.counts()).toMatchObject({ queued: 2, inflight: 1 });
+    expect(reopened.get(first[0]!.fp)?.state).toBe('inflight');
+    // Forgotten once requeued: a second look finds nothing.
+    expect(reopened.requeueUnsent(2_000)).toBe(0);
+    const again = reopened.leaseDue(lease({ now: 2_000 }));
+    expect(again.map((entry) => entry.fp).sort()).toEqual(second.map((entry) => entry.fp).sort());
+    expect(again.every((entry) => entry.attempts === 2)).toBe(true);
+  });
+
+  it('are forgotten once sent, so reopening sends nothing twice', () => {
+    const store = stores.open();
+    store.add(newUrl(1));
+    const leased = store.leaseDue(lease());
+    // An older lease named late changes nothing; the last one sent clears the record.
+    store.markSent('00000000');
+    store.markSent(leased[0]!.lease!);
+    store.close();
+    expect(stores.open().requeueUnsent(2_000)).toBe(0);
+  });
+
+  it('keep a lease token of digits alone as text', () => {
+    const store = stores.open();
+    store.add(newUrl(1));
+    const [entry] = store.leaseDue(lease());
+    store.close();
+    // Made to look like a number: the record must still match the rows' text.
+    const db = new DatabaseSync(stores.path());
+    db.prepare('UPDATE urls SET lease = ? WHERE state = 3').run('00012345');
+    db.prepare(`UPDATE store_meta SET value = 'lease 00012345' WHERE key = 'unsent_lease'`).run();
+    db.close();
+    const reopened = stores.open();
+    expect(reopened.requeueUnsent(2_000)).toBe(1);
+    expect(reopened.get(entry!.fp)?.state).toBe('queued');
+  });
+});
+
 describe('leaseDue', () => {
   it('answers from memory, with no transaction, when nothing is ready and nothing can have fallen due', () => {
     const store = stores.open({ busyTimeoutMs: 0 });
@@ -47,7 +96,7 @@ describe('leaseDue', () => {
     expect(leased.map((entry) => entry.fp)).toEqual([1, 4, 5, 0, 2, 3].map(fpOf));
   });
 
-  it('makes each leased URL inflight with a fresh lease, an expiry and one more attempt', () => {
+  it("makes each leased URL inflight with the call's fresh lease, an expiry and one more attempt", () => {
     const store = stores.open();
     store.add(newUrl(1));
     store.add(newUrl(2));
@@ -58,8 +107,13 @@ describe('leaseDue', () => {
       expect(entry.lease).toMatch(/^[0-9a-z]{8}$/);
       expect(store.get(entry.fp)).toEqual(entry);
     }
-    expect(leased[0]!.lease).not.toBe(leased[1]!.lease);
-    expect(store.counts()).toMatchObject({ queued: 0, inflight: 2 });
+    // One lease per call, shared by its URLs; the next call's is another.
+    expect(leased[0]!.lease).toBe(leased[1]!.lease);
+    store.add(newUrl(3));
+    const next = store.leaseDue(lease({ now: 5_000, leaseMs: 30_000 }));
+    expect(next[0]!.lease).toMatch(/^[0-9a-z]{8}$/);
+    expect(next[0]!.lease).not.toBe(leased[0]!.lease);
+    expect(store.counts()).toMatchObject({ queued: 0, inflight: 3 });
     expect(store.leaseDue(lease({ now: 6_000 }))).toEqual([]);
   });
 

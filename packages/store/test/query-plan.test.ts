@@ -19,6 +19,8 @@ const STATUS_QUERIES = new Set<QueryName>([
   'allReasonCounts',
   'endedUrls',
   'jobEndedUrls',
+  // Once when a shard opens, over the in-flight rows alone (the partial urls_leases index).
+  'inflightOfLease',
 ]);
 
 /** The index each hot query must search through. */
