@@ -234,7 +234,8 @@ describe('FrontierWorker leases', () => {
 });
 
 describe('FrontierWorker restart', () => {
-  it('continues from the stored state: what is done is not sent again', async () => {
+  /** Six URLs of one host queued, and a first worker with a window of three sent out. */
+  async function firstWindowOut() {
     await setUp();
     const [host] = hostsOn(3, 1);
     const urls = urlsOf(host!, 6);
@@ -244,9 +245,14 @@ describe('FrontierWorker restart', () => {
     );
     const options = { feed: { initialWindow: 3, minWindow: 3, maxWindow: 3 }, perHostPerBatch: 3 };
     const first = await startWorker(options);
-    await waitUntil('the first batch', () => crawler.received.length === 3);
+    await waitUntil('the first window', () => crawler.received.length === 3);
+    return { host: host!, urls, options, first };
+  }
+
+  it('continues from the stored state: what is done is not sent again', async () => {
+    const { host, urls, options, first } = await firstWindowOut();
     await cluster.sendDecisions(
-      host!,
+      host,
       crawler.received.map((received) => doneFor(received)),
     );
     await waitUntil('the first batch done', () => first.counts('job-1').done === 3);
@@ -262,16 +268,7 @@ describe('FrontierWorker restart', () => {
   });
 
   it('feeds a full window beside the leases of a previous owner, even ones never reported', async () => {
-    await setUp();
-    const [host] = hostsOn(3, 1);
-    const urls = urlsOf(host!, 6);
-    await cluster.sendDecisions(
-      host!,
-      urls.map((url) => schedule(url)),
-    );
-    const options = { feed: { initialWindow: 3, minWindow: 3, maxWindow: 3 }, perHostPerBatch: 3 };
-    const first = await startWorker(options);
-    await waitUntil('the first window', () => crawler.received.length === 3);
+    const { urls, options, first } = await firstWindowOut();
     // Gone with its window out, and nobody ever reports those three (a send cut short, say):
     // they stay in flight until their leases run out, ten minutes from now.
     await stopWorker(first);
