@@ -266,7 +266,8 @@ export class FrontierWorker {
 
   /** Records a lease's fetch requests as sent, so a restart does not send them again. */
   #confirmSent(shard: FrontierShard, lease: string | undefined): void {
-    if (lease === undefined) return;
+    // Released all the same when the shard opens again: a write per send for nothing.
+    if (lease === undefined || this.#options.releaseLeasesOnOpen) return;
     try {
       shard.store.markSent(lease);
     } catch (error) {
