@@ -85,10 +85,14 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
       `${integer((options.hosts * 1_000) / options.pageDelayMs)}. Roles as in the section above, on ` +
       `${options.partitions} todo partitions; ${options.rounds} round${options.rounds === 1 ? '' : 's'}, median. ` +
       `"Steady" is the rate between ${STEADY_FROM * 100}% and ${STEADY_TO * 100}% of the pages, while every crawler ` +
-      'still has hosts with pages due; the whole-crawl rate also holds the start (the seed, then links ' +
-      'discovered a hop at a time) and the tail: hosts are spread over partitions by the hash of their name ' +
-      'and a crawler owns whole partitions, so the crawler that drew the most hosts finishes last while ' +
-      'the others have run dry. "Ramp" is when the rate over the last second first reached 90% of the steady rate.',
+      'still has hosts with pages due; the whole-crawl rate also holds the start and the tail. The start: the ' +
+      "site's hosts link only to their neighbours in a ring (page n of host h to hosts h ± 1), so the last host " +
+      `is found ${Math.ceil((options.hosts - 1) / 2)} hops from the seed, each hop a robots.txt and a page of ` +
+      `${options.pageDelayMs} ms and a pass through the topics: until then not every crawler has hosts, and that ` +
+      'start weighs N times as much in a crawl N times as short. The tail: hosts are spread over partitions by ' +
+      'the hash of their name and a crawler owns whole partitions, so the crawler that drew the most hosts ' +
+      'finishes last while the others have run dry. "Ramp" is when the rate over the last second first reached ' +
+      '90% of the steady rate.',
     '',
     table(
       [
