@@ -21,8 +21,9 @@
  * Bounds: never below `minWindow` (a partition is never starved by a poor estimate), never
  * above `maxWindow` (memory: requests on the bus and in the crawler's buffers), and never more
  * than the partition completes in half a lease at its measured rate (a request must be
- * fetched well before its lease runs out and it is sent again). Politeness per host is bounded
- * separately, by the lease query's per-host cap.
+ * fetched well before its lease runs out and it is sent again). Within the window a host holds
+ * at most a quarter of it (`hostShare`), so a host found later is fed at once; politeness per
+ * host is bounded separately, by the lease query's per-host cap.
  *
  * Pure logic on a clock the caller passes in: tests drive it with a fake clock.
  */
@@ -67,6 +68,15 @@ const RATE_WEIGHT = 0.5;
  */
 const MIN_REFILL_SHARE = 1 / 8;
 
+/**
+ * The most of a window one host may hold. A partition's hosts share its window: without a
+ * bound, the first host found fills it with its own URLs (which then wait in the crawler's
+ * queue for that host, fetched one at a time at the host's politeness) while a host found
+ * next waits for the window to drain, its politeness slot idle. A host still holds a quarter
+ * of the window, half a second of the partition's work at the default target.
+ */
+const HOST_SHARE = 1 / 4;
+
 export class FeedWindow {
   readonly #options: Required<FeedWindowOptions>;
   #window: number;
@@ -102,6 +112,16 @@ export class FeedWindow {
     return Math.floor(this.#window);
   }
 
+  /**
+   * Most requests one host may have outstanding on the partition: a quarter of the window, and
+   * at least `floor` (one lease's worth for a host), on top of the inherited requests not yet
+   * seen to complete (they may all be that host's, and must not hold it back, as they do not
+   * hold back the window).
+   */
+  hostShare(floor: number): number {
+    return Math.max(floor, Math.ceil(this.size * HOST_SHARE)) + this.#inherited;
+  }
+
   /** Completions per second as last measured, or undefined before the first period ends. */
   get ratePerSecond(): number | undefined {
     return this.#rate === undefined ? undefined : this.#rate * 1_000;
@@ -122,8 +142,9 @@ export class FeedWindow {
   }
 
   /**
-   * Requests sent after `credit`. `filled`: as many were sent as the credit allowed, so the
-   * window (not the supply of due URLs) held the feed back.
+   * Requests sent after `credit`. `filled`: the window held the feed back, not the supply of
+   * due URLs: as many were sent as the credit allowed, or due URLs were left because their
+   * hosts held their share of the window.
    */
   sent(count: number, filled: boolean): void {
     this.#outstanding += count;

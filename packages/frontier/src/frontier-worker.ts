@@ -417,22 +417,27 @@ export class FrontierWorker {
       const credit = window.credit(now, shard.store.counts().inflight);
       if (housekeeping) this.#metrics.window.set({ partition: String(shard.partition) }, window.size);
       if (credit === 0) continue;
+      const perHost = this.#options.perHostPerBatch ?? 4;
+      const hostShare = window.hostShare(perHost);
       const leased = shard.lease(
         {
           now,
           limit: credit,
-          perHost: this.#options.perHostPerBatch ?? 4,
+          perHost,
           leaseMs,
           jobs: active,
-          maxInflightPerHost: hostCap,
+          maxInflightPerHost: hostCap === undefined ? hostShare : Math.min(hostCap, hostShare),
         },
         (job) => jobs.get(job)?.settings.politeness.respectRobots ?? true,
       );
       if (leased.dropped > 0) this.#metrics.decisions.inc({ outcome: 'robots' }, leased.dropped);
       const entries = leased.send;
+      // Due URLs left behind although there was credit: their hosts hold their share of the
+      // window (or their politeness bound), which holds the feed back as a full window does.
+      const heldBack = entries.length + leased.dropped < credit && shard.store.readyCount(active) > 0;
       if (entries.length === 0) {
         // Credit taken by URLs robots.txt refused counts as filled: there may be more due.
-        window.sent(0, leased.dropped > 0);
+        window.sent(0, leased.dropped > 0 || heldBack);
         if (leased.dropped > 0) sentTotal += leased.dropped;
         continue;
       }
@@ -450,7 +455,7 @@ export class FrontierWorker {
       const sending = this.#producer.send(records).then(
         () => {
           this.#metrics.sent.inc(records.length);
-          window.sent(records.length, records.length === credit);
+          window.sent(records.length, records.length === credit || heldBack);
           this.#confirmSent(shard, entries[0]!.lease);
         },
         (error: unknown) => {

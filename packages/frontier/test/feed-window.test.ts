@@ -19,6 +19,8 @@ class Partition {
   ratePerMs: number;
   readonly pipelineMs: number;
   due: number;
+  /** All requests are of one host, which may hold no more than its share of the window. */
+  oneHost = false;
 
   constructor(
     options: FeedWindowOptions,
@@ -39,11 +41,15 @@ class Partition {
       this.now += roundMs;
       this.#complete(roundMs);
       const credit = this.window.credit(this.now, this.outstanding);
-      const count = Math.min(credit, this.due);
+      const hostRoom = this.oneHost ? Math.max(0, this.window.hostShare(1) - this.outstanding) : credit;
+      const count = Math.min(credit, this.due, hostRoom);
       for (let n = 0; n < count; n++) this.#sentAt.push(this.now);
       this.outstanding += count;
       this.due -= count;
-      this.window.sent(count, count > 0 && count === credit);
+      // As the frontier does: due URLs left behind with credit unused (the host's share held
+      // them back) count as a full window.
+      const heldBack = count < credit && this.due > 0;
+      this.window.sent(count, (count > 0 && count === credit) || heldBack);
       this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
     }
   }
@@ -146,6 +152,31 @@ describe('FeedWindow', () => {
     }
     expect(partition.window.size).toBe(64);
     expect(partition.completed).toBe(25);
+  });
+
+  it('lets one host hold a quarter of the window, and at least the floor given', () => {
+    const window = new FeedWindow(0, { initialWindow: 64, minWindow: 8 });
+    expect(window.hostShare(4)).toBe(16);
+    expect(window.hostShare(20)).toBe(20);
+    expect(new FeedWindow(0, { initialWindow: 10, minWindow: 8 }).hostShare(1)).toBe(3);
+    // Inherited requests may all be one host's: its share comes on top of those still out.
+    const inheriting = new FeedWindow(0, { initialWindow: 64, minWindow: 8, inherited: 10 });
+    inheriting.credit(0, 10);
+    expect(inheriting.hostShare(4)).toBe(26);
+    inheriting.credit(1, 4);
+    expect(inheriting.hostShare(4)).toBe(20);
+  });
+
+  it('grows for a fast host held back by its share as for a full window, so one host never idles', () => {
+    // One host, 2 requests per ms, target 500 ms: its quarter of the window grows with the
+    // window to about a quarter of rate × target, far above what the pipeline needs.
+    const partition = new Partition({ initialWindow: 16, minWindow: 8, targetLatencyMs: 500 }, 2);
+    partition.oneHost = true;
+    partition.run(10_000);
+    expect(partition.window.size).toBeGreaterThanOrEqual(800);
+    const before = partition.completed;
+    partition.run(1_000);
+    expect(partition.completed - before).toBeGreaterThanOrEqual(1_900);
   });
 
   it('never exceeds the maximum window nor half a lease of completions', () => {

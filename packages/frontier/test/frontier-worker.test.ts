@@ -179,6 +179,31 @@ describe('FrontierWorker flow control', () => {
     expect(crawler.received.map(({ request }) => request.url).sort()).toEqual(all.sort());
   });
 
+  it('lets one host hold a quarter of the window, so a host found later is fed at once', async () => {
+    await setUp();
+    const [first, later] = hostsOn(0, 2);
+    await cluster.sendDecisions(
+      first!,
+      urlsOf(first!, 40).map((url) => schedule(url)),
+    );
+    await startWorker({ feed: { initialWindow: 32, minWindow: 32, maxWindow: 32 }, perHostPerBatch: 4 });
+
+    // Nothing is reported: the first host gets its quarter of the window and no more.
+    await waitUntil("the first host's share", () => crawler.on(0).length >= 8);
+    await sleep(200);
+    expect(crawler.on(0)).toHaveLength(8);
+
+    // The window has room, and the host found next is fed without waiting for a report.
+    await cluster.sendDecisions(
+      later!,
+      urlsOf(later!, 3).map((url) => schedule(url)),
+    );
+    await waitUntil("the later host's requests", () => crawler.on(0).length >= 11);
+    const requestedHosts = crawler.on(0).map(({ request }) => new URL(request.url).hostname);
+    expect(requestedHosts.filter((host) => host === later)).toHaveLength(3);
+    expect(requestedHosts.filter((host) => host === first)).toHaveLength(8);
+  });
+
   it('sends nothing of a paused job, and resumes when the job is active again', async () => {
     const paused = makeJob({ state: 'paused', updatedAt: 1 });
     await setUp([paused]);

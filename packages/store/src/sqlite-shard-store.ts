@@ -406,6 +406,13 @@ export class SqliteShardStore implements FrontierShardStore {
     return earliest;
   }
 
+  readyCount(jobs: readonly string[]): number {
+    this.#assertOpen();
+    let ready = 0;
+    for (const jobId of this.#knownJobIds(jobs)) ready += this.#ready(jobId);
+    return ready;
+  }
+
   close(): void {
     if (!this.#open) return;
     this.#open = false;

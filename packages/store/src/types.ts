@@ -195,5 +195,10 @@ export interface FrontierShardStore {
    * revisit. Undefined when nothing is queued or awaiting a revisit.
    */
   nextDueAt(jobs: readonly string[]): number | undefined;
+  /**
+   * URLs of the given jobs queued and due now (promoted by a lease, not yet leased): after a
+   * lease, what it left behind. Read from memory.
+   */
+  readyCount(jobs: readonly string[]): number;
   close(): void;
 }

@@ -162,6 +162,10 @@ describe('leaseDue', () => {
       ]),
     );
     expect(store.leaseDue(lease({ perHost: 3, maxInflightPerHost: 4 }))).toEqual([]);
+    // What the cap held back is still due, and counted so: the frontier reads it to tell a
+    // cap that held its feed back from a queue that ran dry.
+    expect(store.readyCount(['job-a'])).toBe(6);
+    expect(store.readyCount(['job-b'])).toBe(0);
     const capped = first.find((entry) => entry.hostKey === 'capped.example')!;
     store.markDone(capped.fp, { status: 200, fetchedAt: 2_000 });
     expect(
