@@ -11,7 +11,7 @@ import {
   topicNames,
 } from '@kraul/protocol';
 import { JobRegistry, kraulTopicSpecs } from '@kraul/runtime';
-import { StrategyWorker } from '@kraul/strategy-service';
+import { StrategyWorker } from '@kraul/strategy';
 import { createMetricsRegistry } from '@kraul/telemetry';
 import { testBrokers, uniqueName } from '@kraul/testkit';
 import { fingerprint, hostKey, partitionForKey } from '@kraul/url';

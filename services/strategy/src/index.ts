@@ -1,3 +1,1 @@
 export * from './config.ts';
-export * from './planner.ts';
-export * from './strategy-worker.ts';

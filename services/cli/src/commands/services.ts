@@ -56,7 +56,7 @@ type AnyServiceConfig = CrawlerConfig & FrontierConfig & StrategyConfig;
 const ROLE_MODULES = {
   crawler: () => import('@kraul/crawler-service'),
   frontier: () => import('@kraul/frontier'),
-  strategy: () => import('@kraul/strategy-service'),
+  strategy: () => import('@kraul/strategy'),
 } as const;
 
 const ROLES: Readonly<

@@ -14,7 +14,7 @@ import {
 } from '@kraul/protocol';
 import { awaitJob, JobRegistry, kraulTopicSpecs, readJobCompletion, TopicConsumer } from '@kraul/runtime';
 import { claimDataDir, type ReasonCounts, type UrlState } from '@kraul/store';
-import { StrategyWorker } from '@kraul/strategy-service';
+import { StrategyWorker } from '@kraul/strategy';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { CliUsageError } from '../errors.ts';
 import { publishSeeds, type SeedUrl } from '../seed-publisher.ts';

@@ -22,7 +22,7 @@ import { createLogger, createMetricsRegistry, type Logger } from '@kraul/telemet
 import { fingerprint, partitionForKey } from '@kraul/url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StrategyWorker, type StrategyWorkerOptions } from '../src/strategy-worker.ts';
-import { makeJob, pageFetched } from './fixtures.ts';
+import { makeJob, pageFetched } from './worker-fixtures.ts';
 
 const PARTITIONS = 4;
 const PREFIX = 'st';

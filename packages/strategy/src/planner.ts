@@ -7,16 +7,11 @@ import {
   type PageFetched,
   type PageLink,
 } from '@kraul/protocol';
-import {
-  type CrawlStrategy,
-  isStep,
-  type JobScope,
-  originLength,
-  type RecentUrls,
-  type ScopeVerdict,
-  type SequenceTraps,
-} from '@kraul/strategy';
 import { fingerprint, hostKey, partitionForKey, tryNormalizeUrl } from '@kraul/url';
+import type { RecentUrls } from './recent-urls.ts';
+import type { JobScope, ScopeVerdict } from './scope.ts';
+import { isStep, originLength, type SequenceTraps } from './sequence-traps.ts';
+import type { CrawlStrategy } from './types.ts';
 
 /** Decisions bound for one partition of the schedule topic. */
 export interface PartitionPlan {

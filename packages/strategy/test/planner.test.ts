@@ -1,9 +1,9 @@
 import type { CrawlSeeded, Decision, FetchFailed, Job, PageLink } from '@kraul/protocol';
-import { breadthFirst, type CrawlStrategy, JobScope, RecentUrls, SequenceTraps } from '@kraul/strategy';
 import { fingerprint, hostKey, partitionForKey } from '@kraul/url';
 import { describe, expect, it } from 'vitest';
+import { breadthFirst, type CrawlStrategy, JobScope, RecentUrls, SequenceTraps } from '../src/index.ts';
 import { type PartitionPlan, Planner } from '../src/planner.ts';
-import { makeJob, pageFetched } from './fixtures.ts';
+import { makeJob, pageFetched } from './worker-fixtures.ts';
 
 const PARTITIONS = 4;
 

@@ -11,9 +11,13 @@ import {
   topicNames,
 } from '@kraul/protocol';
 import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
-import { type CrawlStrategy, JobScope, loadStrategy, RecentUrls, SequenceTraps } from '@kraul/strategy';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
+import { loadStrategy } from './load.ts';
 import { Planner } from './planner.ts';
+import { RecentUrls } from './recent-urls.ts';
+import { JobScope } from './scope.ts';
+import { SequenceTraps } from './sequence-traps.ts';
+import type { CrawlStrategy } from './types.ts';
 
 export interface StrategyWorkerOptions {
   bus: Bus;
