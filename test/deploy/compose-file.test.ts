@@ -95,7 +95,7 @@ describe('the Grafana dashboard', () => {
   const exprs: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) =>
     panel.targets.map((target) => target.expr),
   );
-  const sources = ['services/crawler/src', 'packages/frontier/src', 'packages/strategy/src']
+  const sources = ['packages/crawl/src', 'packages/frontier/src', 'packages/strategy/src']
     .flatMap((dir) => readdirSync(join(root, dir)).map((file) => read(`${dir}/${file}`)))
     .join('\n');
 

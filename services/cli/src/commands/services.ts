@@ -54,7 +54,7 @@ type AnyServiceConfig = CrawlerConfig & FrontierConfig & StrategyConfig;
 
 /** The module of each role's worker, imported when the role starts. */
 const ROLE_MODULES = {
-  crawler: () => import('@kraul/crawler-service'),
+  crawler: () => import('@kraul/crawl'),
   frontier: () => import('@kraul/frontier'),
   strategy: () => import('@kraul/strategy'),
 } as const;

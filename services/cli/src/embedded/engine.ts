@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Bus, type BusAdmin, createMemoryBus, type Producer } from '@kraul/bus';
-import { CrawlerWorker, type CrawlerWorkerOptions } from '@kraul/crawler-service';
+import { CrawlerWorker, type CrawlerWorkerOptions } from '@kraul/crawl';
 import { FrontierWorker, type FrontierWorkerOptions } from '@kraul/frontier';
 import {
   encodeMessage,

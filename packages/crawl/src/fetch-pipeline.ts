@@ -1,5 +1,4 @@
 import type { OutgoingRecord } from '@kraul/bus';
-import type { HostScheduler, RunOutcome } from '@kraul/crawl';
 import { classifyStatus, FetchError } from '@kraul/fetch';
 import { type ErrorClass, encodeMessage, type FetchRequest, type Job, KraulError } from '@kraul/protocol';
 import { JobScope } from '@kraul/strategy';
@@ -7,6 +6,7 @@ import type { Logger } from '@kraul/telemetry';
 import { hostKey } from '@kraul/url';
 import type { CrawlTask } from './crawl-task.ts';
 import type { FetchClientPool } from './fetch-clients.ts';
+import type { HostScheduler, RunOutcome } from './host-scheduler.ts';
 import type { crawlerMetrics } from './metrics.ts';
 import type { OutcomePublisher } from './outcome-publisher.ts';
 import { handlePage, wantsBody } from './page-handler.ts';

@@ -1,11 +1,12 @@
 import type { CommittedOffset, TopicPartition } from '@kraul/bus';
-import { decodeHandover, encodeHandover, type HostScheduler, type RunOutcome } from '@kraul/crawl';
 import type { FetchRequest } from '@kraul/protocol';
 import type { Delivery, TopicConsumer } from '@kraul/runtime';
 import type { Logger } from '@kraul/telemetry';
 import type { CrawlTask } from './crawl-task.ts';
 import { FinishedOffsets } from './finished-offsets.ts';
+import type { HostScheduler, RunOutcome } from './host-scheduler.ts';
 import type { crawlerMetrics } from './metrics.ts';
+import { decodeHandover, encodeHandover } from './politeness-handover.ts';
 
 export interface PartitionFlowOptions {
   /** The todo topic. */

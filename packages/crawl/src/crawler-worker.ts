@@ -1,5 +1,4 @@
 import type { Bus, Producer } from '@kraul/bus';
-import { type HostRun, HostScheduler, type RunOutcome } from '@kraul/crawl';
 import type { LookupFunction } from '@kraul/fetch';
 import { type FetchRequest, groupId, type Job, topicNames } from '@kraul/protocol';
 import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
@@ -7,6 +6,7 @@ import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import type { CrawlTask } from './crawl-task.ts';
 import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
 import { FetchPipeline, targetOf } from './fetch-pipeline.ts';
+import { type HostRun, HostScheduler, type RunOutcome } from './host-scheduler.ts';
 import { crawlerMetrics } from './metrics.ts';
 import { OutcomePublisher } from './outcome-publisher.ts';
 import type { PageHook } from './page-hook.ts';

@@ -1,7 +1,7 @@
-import type { HostRun } from '@kraul/crawl';
 import { type LoggedRequest, startTestSite, type TestSite } from '@kraul/testkit';
 import { partitionForKey } from '@kraul/url';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { HostRun } from '../src/host-scheduler.ts';
 import {
   type CrawlTopics,
   createCrawlTopics,
