@@ -1,7 +1,7 @@
 import type { Bus, Producer } from '@kraul/bus';
 import type { LookupFunction } from '@kraul/fetch';
-import { type FetchRequest, groupId, type Job, topicNames } from '@kraul/protocol';
-import { type Delivery, type JobRegistry, TopicConsumer } from '@kraul/runtime';
+import { type FetchRequest, groupId, topicNames } from '@kraul/protocol';
+import { type Delivery, JobLookup, type JobRegistry, TopicConsumer } from '@kraul/runtime';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import type { CrawlTask } from './crawl-task.ts';
 import { FetchClientPool, type FetchClientSettings } from './fetch-clients.ts';
@@ -63,13 +63,18 @@ export class CrawlerWorker {
   readonly #flow: PartitionFlow;
   readonly #publisher: OutcomePublisher;
   readonly #pipeline: FetchPipeline;
-  /** Jobs whose wait ran out: their requests are dropped at once until the job shows up. */
-  readonly #unknownJobs = new Set<string>();
+  /** Waits for a job a request names before it is known; its requests are dropped if it never comes. */
+  readonly #jobLookup: JobLookup;
   #started = false;
   #gaugeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: CrawlerWorkerOptions) {
     this.#options = options;
+    this.#jobLookup = new JobLookup(options.jobs, {
+      ...(options.jobWaitMs === undefined ? {} : { timeoutMs: options.jobWaitMs }),
+      onUnknown: (job, error) =>
+        options.log.error({ err: error, job }, 'fetch requests of an unknown job are dropped'),
+    });
     const prefix = options.prefix ?? 'kraul';
     const topics = topicNames(prefix);
     const robotsToken = options.robotsToken ?? 'kraul';
@@ -138,7 +143,6 @@ export class CrawlerWorker {
     });
     options.jobs.onChange((job) => {
       this.#pipeline.forgetJob(job.id);
-      this.#unknownJobs.delete(job.id);
     });
   }
 
@@ -198,7 +202,7 @@ export class CrawlerWorker {
       if (this.#flow.skipFinished(delivery)) continue;
       const request = delivery.message;
       const { partition } = delivery.record;
-      const job = this.#options.jobs.get(request.job) ?? (await this.#awaitJob(request.job));
+      const job = this.#options.jobs.get(request.job) ?? (await this.#jobLookup.wait(request.job));
       if (!job || job.state === 'stopped') {
         this.#flow.drop(delivery);
         continue;
@@ -234,18 +238,6 @@ export class CrawlerWorker {
       this.#scheduler.push(task.host, task, politeness);
     }
     this.#metrics.queued.set(this.#scheduler.queued);
-  }
-
-  async #awaitJob(id: string): Promise<Job | undefined> {
-    // One wait per unknown job, not one per request: a batch of them would hold up the partition for minutes.
-    if (this.#unknownJobs.has(id)) return undefined;
-    try {
-      return await this.#options.jobs.waitFor(id, this.#options.jobWaitMs ?? 10_000);
-    } catch (error) {
-      this.#unknownJobs.add(id);
-      this.#options.log.error({ err: error, job: id }, 'fetch requests of an unknown job are dropped');
-      return undefined;
-    }
   }
 
   #track(task: CrawlTask): Promise<RunOutcome> {

@@ -8,7 +8,13 @@ import {
   type TopicNames,
   topicNames,
 } from '@kraul/protocol';
-import { type Delivery, type JobRegistry, type PartitionSetupError, TopicConsumer } from '@kraul/runtime';
+import {
+  type Delivery,
+  JobLookup,
+  type JobRegistry,
+  type PartitionSetupError,
+  TopicConsumer,
+} from '@kraul/runtime';
 import {
   addReasonCounts,
   claimDataDir,
@@ -94,8 +100,8 @@ export class FrontierWorker {
    * holds up only itself, while the others are fed as their crawlers finish work.
    */
   readonly #sending = new Map<number, Promise<void>>();
-  /** Jobs whose wait ran out: their decisions are skipped at once until the job shows up. */
-  readonly #unknownJobs = new Set<string>();
+  /** Waits for a job decisions name before it is known; its decisions are skipped if it never comes. */
+  readonly #jobLookup: JobLookup;
   #failure: PartitionSetupError | undefined;
   #onFailure: ((error: PartitionSetupError) => void) | undefined;
   /** Settles with the failure that stops the role: partitions it was assigned and cannot serve. */
@@ -103,6 +109,11 @@ export class FrontierWorker {
 
   constructor(options: FrontierWorkerOptions) {
     this.#options = options;
+    this.#jobLookup = new JobLookup(options.jobs, {
+      ...(options.jobWaitMs === undefined ? {} : { timeoutMs: options.jobWaitMs }),
+      onUnknown: (job, error) =>
+        options.log.error({ err: error, job }, 'decisions of an unknown job are skipped'),
+    });
     this.failed = new Promise((resolve) => {
       this.#onFailure = resolve;
     });
@@ -162,10 +173,7 @@ export class FrontierWorker {
       log: options.log,
       ...(options.progressIntervalMs === undefined ? {} : { intervalMs: options.progressIntervalMs }),
     });
-    options.jobs.onChange((job) => {
-      this.#unknownJobs.delete(job.id);
-      this.#requestFeed();
-    });
+    options.jobs.onChange(() => this.#requestFeed());
   }
 
   async start(): Promise<void> {
@@ -319,7 +327,9 @@ export class FrontierWorker {
     const stats = emptyStats();
     const jobs: (Job | undefined)[] = [];
     for (const delivery of deliveries)
-      jobs.push(this.#options.jobs.get(delivery.message.job) ?? (await this.#awaitJob(delivery.message.job)));
+      jobs.push(
+        this.#options.jobs.get(delivery.message.job) ?? (await this.#jobLookup.wait(delivery.message.job)),
+      );
     // Looked up after the waits: a partition may have been revoked (and its store closed) meanwhile.
     const byShard = new Map<FrontierShard, { job: Job; decisions: ScheduleBatch['decisions'] }[]>();
     for (const [index, delivery] of deliveries.entries()) {
@@ -345,17 +355,6 @@ export class FrontierWorker {
       this.#options.log.warn({ invalid: stats.invalid }, 'decisions of URLs without a host key skipped');
     // New URLs, and completions that free room in a partition's window, are fed at once.
     if (stats.added + stats.retried + stats.done + stats.failed + stats.dropped > 0) this.#requestFeed();
-  }
-
-  async #awaitJob(id: string): Promise<Job | undefined> {
-    if (this.#unknownJobs.has(id)) return undefined;
-    try {
-      return await this.#options.jobs.waitFor(id, this.#options.jobWaitMs ?? 10_000);
-    } catch (error) {
-      this.#unknownJobs.add(id);
-      this.#options.log.error({ err: error, job: id }, 'decisions of an unknown job are skipped');
-      return undefined;
-    }
   }
 
   /** Runs a feeding round soon: now if the loop waits, else right after the round in progress. */
