@@ -89,10 +89,11 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
       "site's hosts link only to their neighbours in a ring (page n of host h to hosts h ± 1), so the last host " +
       `is found ${Math.ceil((options.hosts - 1) / 2)} hops from the seed, each hop a robots.txt and a page of ` +
       `${options.pageDelayMs} ms and a pass through the topics: until then not every crawler has hosts, and that ` +
-      'start weighs N times as much in a crawl N times as short. The tail: hosts are spread over partitions by ' +
-      'the hash of their name and a crawler owns whole partitions, so the crawler that drew the most hosts ' +
-      'finishes last while the others have run dry. "Ramp" is when the rate over the last second first reached ' +
-      '90% of the steady rate.',
+      'start weighs N times as much in a crawl N times as short. The tail: a crawler serves the hosts it holds ' +
+      'in turn, so each goes at the same pace, and the hosts found last finish last, one page at a time each, ' +
+      'while crawlers whose hosts are done have run dry; hosts are also spread over partitions by the hash of ' +
+      'their name and a crawler owns whole partitions, so the crawlers hold unequal shares. "Ramp" is when the ' +
+      'rate over the last second first reached 90% of the steady rate.',
     '',
     table(
       [
