@@ -417,7 +417,7 @@ export class FrontierWorker {
       if (housekeeping) this.#metrics.window.set({ partition: String(shard.partition) }, window.size);
       if (credit === 0) continue;
       const perHost = this.#options.perHostPerBatch ?? 4;
-      const hostShare = window.hostShare(perHost);
+      const hostBound = Math.min(hostCap ?? Number.MAX_SAFE_INTEGER, window.hostShare(perHost));
       const leased = shard.lease(
         {
           now,
@@ -425,7 +425,9 @@ export class FrontierWorker {
           perHost,
           leaseMs,
           jobs: active,
-          maxInflightPerHost: hostCap === undefined ? hostShare : Math.min(hostCap, hostShare),
+          maxInflightPerHost: hostBound,
+          // A host at its bound gets a lease's worth at a time, not a URL per completion.
+          minHostRoom: Math.min(perHost, hostBound),
         },
         (job) => jobs.get(job)?.settings.politeness.respectRobots ?? true,
       );

@@ -285,10 +285,19 @@ export class SqliteShardStore implements FrontierShardStore {
     const limit = Math.floor(options.limit);
     const perHost = Math.floor(options.perHost);
     const maxInflight = Math.floor(options.maxInflightPerHost ?? Number.MAX_SAFE_INTEGER);
+    // Hosts with fewer in flight than this have room for `minHostRoom`; one with none in flight always has.
+    const eligibleBelow = Math.max(1, maxInflight - Math.max(1, Math.floor(options.minHostRoom ?? 1)) + 1);
     if (jobIds.length === 0 || !(limit > 0) || !(perHost > 0)) return [];
-    // Nothing ready and nothing that may have fallen due: the frontier asks often while its
+    // Nothing that may have fallen due, and no host with URLs ready and room for them (none
+    // ready at all, or every such host at its bound): the frontier asks often while its
     // crawlers hold all there is, and the answer needs no transaction.
-    if (jobIds.every((jobId) => this.#ready(jobId) === 0 && !this.#dueTimes.mayBeDue(jobId, options.now)))
+    if (
+      jobIds.every(
+        (jobId) =>
+          !this.#dueTimes.mayBeDue(jobId, options.now) &&
+          (this.#ready(jobId) === 0 || this.#sql.readyHosts.all(jobId, -1, eligibleBelow, 1).length === 0),
+      )
+    )
       return [];
     return this.#atomically(() => {
       const deltas = new CounterDeltas();
@@ -301,7 +310,7 @@ export class SqliteShardStore implements FrontierShardStore {
         jobIds,
         Math.ceil(limit / perHost),
         (jobId, afterTurn, count) =>
-          this.#sql.readyHosts.all(jobId, afterTurn, maxInflight, count) as unknown as ReadyHost[],
+          this.#sql.readyHosts.all(jobId, afterTurn, eligibleBelow, count) as unknown as ReadyHost[],
       );
       const expiresAt = options.now + options.leaseMs;
       // One token for the call: it tells this lease from any other of the same URL, and names

@@ -117,6 +117,12 @@ export interface LeaseOptions {
    * the host can be asked for within a lease). Default: no bound.
    */
   maxInflightPerHost?: number;
+  /**
+   * A host with URLs in flight is leased only when it has room for at least this many under
+   * `maxInflightPerHost`, so a host held at that bound is fed a batch at a time rather than a
+   * URL per completion; a host with none in flight is always leased. Default: 1.
+   */
+  minHostRoom?: number;
 }
 
 export interface HostCount {

@@ -88,6 +88,35 @@ describe('leaseDue', () => {
     expect(store.leaseDue(lease({ now: 10_000 })).map((entry) => entry.fp)).toEqual([fpOf(2)]);
   });
 
+  it('feeds a host at its bound a batch at a time, and asks no transaction while none has room', () => {
+    const store = stores.open({ busyTimeoutMs: 0 });
+    store.transaction(() => {
+      for (let n = 0; n < 10; n++) store.add(newUrl(n, { hostKey: 'busy.example' }));
+    });
+    const bound = { perHost: 4, maxInflightPerHost: 4, minHostRoom: 2 };
+    expect(store.leaseDue(lease(bound))).toHaveLength(4);
+    const first = store.get(fpOf(0))!;
+    store.markDone(first.fp, { status: 200, fetchedAt: 2_000 });
+    // Room for one, less than minHostRoom: not leased, and no write lock taken to find that out.
+    const other = new DatabaseSync(stores.path());
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(store.leaseDue(lease(bound))).toEqual([]);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    // A host found now, with nothing in flight, is leased at once beside the one at its bound.
+    store.add(newUrl(20, { hostKey: 'new.example' }));
+    expect(store.leaseDue(lease(bound)).map((entry) => entry.hostKey)).toEqual(['new.example']);
+    // Room for two: the busy host gets both.
+    store.markDone(fpOf(1), { status: 200, fetchedAt: 2_000 });
+    expect(store.leaseDue(lease(bound)).map((entry) => entry.hostKey)).toEqual([
+      'busy.example',
+      'busy.example',
+    ]);
+  });
+
   it('leases one host best score first, then oldest first', () => {
     const store = stores.open();
     const scores = [0.5, 0.9, 0.5, 0.1, 0.9, 0.7];
