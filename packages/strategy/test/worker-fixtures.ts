@@ -1,18 +1,7 @@
-import { type Job, type JobInput, job as jobSchema, type PageFetched } from '@kraul/protocol';
+import type { PageFetched } from '@kraul/protocol';
 import { fingerprint } from '@kraul/url';
 
-/** A parsed job: schema defaults filled in, overrides applied on top. */
-export function makeJob(overrides: Partial<JobInput> = {}): Job {
-  return jobSchema.parse({
-    type: 'job',
-    id: 'job-1',
-    seeds: ['https://a.test/'],
-    createdAt: 1,
-    updatedAt: 1,
-    ...overrides,
-    settings: { scope: { mode: 'any' }, ...overrides.settings },
-  });
-}
+export { testJob as makeJob } from '@kraul/testkit/jobs';
 
 /** A page.fetched event of `url`, fetched without redirect, with the given links. */
 export function pageFetched(url: string, fields: Partial<PageFetched> = {}): PageFetched {
