@@ -91,7 +91,11 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /** Default: a fifth of the session timeout, at most 1,000 ms. */
   heartbeatIntervalMs?: number;
-  /** Longest a fetch waits for new records. Default: 500 ms. */
+  /**
+   * Longest a fetch waits for new records. Default: 500 ms. On Kafka, a fetch made while a
+   * partition of the member is left out of it for the moment (a chunk of it waits to be
+   * handled) waits at most 50 ms, so that partition is asked for again soon.
+   */
   maxWaitMs?: number;
   /** Upper bound of records handed to one `onBatch` call. Default: 500. */
   maxBatchRecords?: number;

@@ -11,6 +11,13 @@ import { decodeBatches } from './records.ts';
 /** Kafka's error code OFFSET_OUT_OF_RANGE. */
 const offsetOutOfRange = 1;
 
+/**
+ * How long a fetch waits on the broker while a partition of this member is out of it only for
+ * the moment (a chunk of it waits to be handled). Short enough not to add up over a crawl's
+ * hops through the topics; a quiet member still waits `maxWaitMs`.
+ */
+const BUSY_FETCH_WAIT_MS = 50;
+
 export interface PartitionFetcherOptions {
   /** Longest a fetch waits on the broker for new records. */
   maxWaitMs: number;
@@ -68,7 +75,12 @@ export class PartitionFetcher {
 
   async #loop(): Promise<void> {
     while (!this.#stopped) {
-      const wanted = [...this.#options.streams()].filter((stream) => stream.wantsFetch());
+      const wanted: PartitionStream[] = [];
+      let busy = false;
+      for (const stream of this.#options.streams()) {
+        if (stream.wantsFetch()) wanted.push(stream);
+        else if (stream.holdsChunk()) busy = true;
+      }
       if (wanted.length === 0) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
@@ -76,7 +88,10 @@ export class PartitionFetcher {
         continue;
       }
       try {
-        await this.#fetchRound(wanted);
+        // A round that waits its full time on quiet partitions would hold back a busy one's
+        // next records for that long: one hop of a crawl through the topics, at every hop.
+        const { maxWaitMs } = this.#options;
+        await this.#fetchRound(wanted, busy ? Math.min(maxWaitMs, BUSY_FETCH_WAIT_MS) : maxWaitMs);
       } catch {
         if (this.#stopped) return;
         // Leader moves, broker restarts, expired sessions: the client already retried the
@@ -87,7 +102,7 @@ export class PartitionFetcher {
     }
   }
 
-  async #fetchRound(wanted: PartitionStream[]): Promise<void> {
+  async #fetchRound(wanted: PartitionStream[], maxWaitMs: number): Promise<void> {
     const topics = [...new Set(wanted.map((stream) => stream.topic))];
     const metadata = await this.#client.metadata({ topics });
     const byLeader = new Map<number, PartitionStream[]>();
@@ -102,10 +117,17 @@ export class PartitionFetcher {
       byLeader.set(leader, streams);
     }
     if (byLeader.size === 0) throw new Error('no partition of this fetch round has a leader');
-    await Promise.all([...byLeader].map(([node, streams]) => this.#fetchFrom(node, streams, metadata)));
+    await Promise.all(
+      [...byLeader].map(([node, streams]) => this.#fetchFrom(node, streams, metadata, maxWaitMs)),
+    );
   }
 
-  async #fetchFrom(node: number, streams: PartitionStream[], metadata: ClusterMetadata): Promise<void> {
+  async #fetchFrom(
+    node: number,
+    streams: PartitionStream[],
+    metadata: ClusterMetadata,
+    maxWaitMs: number,
+  ): Promise<void> {
     const requested = new Map<string, { stream: PartitionStream; offset: bigint }>();
     const topicNames = new Map<string, string>();
     const request = new Map<string, fetchV17.FetchRequestTopic>();
@@ -132,7 +154,7 @@ export class PartitionFetcher {
       response = await this.#client.fetch({
         node,
         topics: [...request.values()],
-        maxWaitTime: this.#options.maxWaitMs,
+        maxWaitTime: maxWaitMs,
         minBytes: 1,
         maxBytes: this.#options.maxBytes,
         connectionPool: this.#pool,

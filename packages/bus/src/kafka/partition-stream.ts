@@ -51,6 +51,15 @@ export class PartitionStream implements TopicPartition {
     return !this.#revoked && !this.#paused && this.#position !== undefined && this.#buffer.length === 0;
   }
 
+  /**
+   * Whether the stream holds a fetched chunk waiting for its turn (the one before it is being
+   * handled): it wants records again as soon as that is handed out, with no new data needed
+   * on the broker. (A paused stream may stay paused for long: it does not count.)
+   */
+  holdsChunk(): boolean {
+    return !this.#revoked && !this.#paused && this.#buffer.length > 0;
+  }
+
   /** Sets where fetching starts (committed offset, or the reset policy's end of the log). */
   startAt(position: bigint): void {
     if (this.#revoked) return;
