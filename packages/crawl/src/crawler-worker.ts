@@ -235,7 +235,7 @@ export class CrawlerWorker {
       if (sinceAssigned < politeness.delayMs && !this.#flow.handedOverComplete(partition)) {
         this.#scheduler.holdHost(task.host, politeness.delayMs - sinceAssigned);
       }
-      this.#scheduler.push(task.host, task, politeness);
+      this.#scheduler.push(task.host, task, politeness, task.request.hostProgress);
     }
     this.#metrics.queued.set(this.#scheduler.queued);
   }

@@ -1,3 +1,6 @@
+import type { HostProgress } from '@kraul/protocol';
+import { progressRank, ReadyHosts } from './host-priority.ts';
+
 /**
  * What a task run asks of the scheduler afterwards: 'done'; 'again' to run it once more at the
  * head of its host queue; 'skipped' when it sent no request (robots.txt said no), so the
@@ -35,6 +38,11 @@ export interface HostSchedulerOptions<T> {
   onError?(error: unknown, task: T, host: string): void;
   /** Called after each run with the times the scheduler used (for tracing and tests). */
   onRun?(run: HostRun<T>): void;
+  /**
+   * With more hosts ready than free slots, hosts furthest from done go first; one passed over
+   * this long is served next. Default: 10,000 ms.
+   */
+  maxReadyWaitMs?: number;
   now?: () => number;
 }
 
@@ -46,19 +54,22 @@ interface HostSlot<T> {
   /** Earliest time the next request may start. */
   readyAt: number;
   politeness: HostPoliteness;
+  /** The frontier's count of the host's URLs when it leased the latest request pushed. */
+  progress: HostProgress | undefined;
   timer: NodeJS.Timeout | undefined;
   queued: boolean;
 }
 
 /**
  * Per-host queues with per-host concurrency and delay under a global cap. A host waiting
- * out its delay holds no global slot and blocks no other host: ready hosts are served
- * round-robin, and a timer brings a waiting host back when its delay has passed.
+ * out its delay holds no global slot and blocks no other host: a timer brings it back when
+ * its delay has passed. Ready hosts are served furthest from done first (`ReadyHosts`), in
+ * turn when the frontier sent no progress.
  */
 export class HostScheduler<T> {
   readonly #options: HostSchedulerOptions<T>;
   readonly #hosts = new Map<string, HostSlot<T>>();
-  readonly #ready: HostSlot<T>[] = [];
+  readonly #ready: ReadyHosts<HostSlot<T>>;
   readonly #idleWaiters: (() => void)[] = [];
   readonly #now: () => number;
   #inFlight = 0;
@@ -68,6 +79,7 @@ export class HostScheduler<T> {
   constructor(options: HostSchedulerOptions<T>) {
     this.#options = options;
     this.#now = options.now ?? performance.now.bind(performance);
+    this.#ready = new ReadyHosts(options.maxReadyWaitMs ?? 10_000);
   }
 
   get inFlight(): number {
@@ -82,10 +94,14 @@ export class HostScheduler<T> {
     return this.#hosts.size;
   }
 
-  /** Adds a task to the end of its host's queue; `politeness` replaces the host's settings. */
-  push(host: string, task: T, politeness: HostPoliteness): void {
+  /**
+   * Adds a task to the end of its host's queue; `politeness` replaces the host's settings and
+   * `progress`, when given, the host's progress.
+   */
+  push(host: string, task: T, politeness: HostPoliteness, progress?: HostProgress): void {
     const slot = this.#slot(host, politeness);
     slot.politeness = politeness;
+    if (progress !== undefined) slot.progress = { done: progress.done, left: progress.left };
     slot.queue.push(task);
     this.#queued += 1;
     this.#consider(slot);
@@ -158,6 +174,7 @@ export class HostScheduler<T> {
   /** Drops every queued task and stops starting new ones; running tasks finish. */
   close(): T[] {
     this.#closed = true;
+    this.#ready.clear();
     for (const slot of this.#hosts.values()) clearTimeout(slot.timer);
     return this.remove(() => true);
   }
@@ -172,6 +189,7 @@ export class HostScheduler<T> {
         inFlight: 0,
         readyAt: 0,
         politeness,
+        progress: undefined,
         timer: undefined,
         queued: false,
       };
@@ -184,12 +202,13 @@ export class HostScheduler<T> {
   #consider(slot: HostSlot<T>): void {
     if (this.#closed || slot.queued || slot.head >= slot.queue.length) return;
     if (slot.inFlight >= slot.politeness.concurrency) return;
-    const wait = slot.readyAt - this.#now();
+    const now = this.#now();
+    const wait = slot.readyAt - now;
     if (wait <= 0) {
       clearTimeout(slot.timer);
       slot.timer = undefined;
       slot.queued = true;
-      this.#ready.push(slot);
+      this.#ready.add(slot, progressRank(slot.progress), now);
       return;
     }
     clearTimeout(slot.timer);
@@ -202,8 +221,8 @@ export class HostScheduler<T> {
 
   #pump(): void {
     const cap = this.#options.globalConcurrency ?? 32;
-    while (!this.#closed && this.#inFlight < cap && this.#ready.length > 0) {
-      const slot = this.#ready.shift()!;
+    while (!this.#closed && this.#inFlight < cap && this.#ready.size > 0) {
+      const slot = this.#ready.take(this.#now())!;
       slot.queued = false;
       if (slot.head >= slot.queue.length || slot.inFlight >= slot.politeness.concurrency) continue;
       if (slot.readyAt > this.#now()) {

@@ -114,6 +114,20 @@ describe('HostScheduler', () => {
     expect(hosts).toMatch(/^(ab){3}$|^(ba){3}$|^a(ba){2}b$|^b(ab){2}a$/);
   });
 
+  it("serves a host with nothing ended first, then the one furthest from done, by the frontier's count", async () => {
+    const rec = recorder(1);
+    const scheduler = new HostScheduler<number>({ run: rec.run, globalConcurrency: 1 });
+    const polite = { delayMs: 0, concurrency: 1 };
+    // The first push starts at once; the rest wait for the one slot.
+    scheduler.push('nearly-done', 0, polite, { done: 55, left: 5 });
+    scheduler.push('nearly-done', 1, polite, { done: 55, left: 5 });
+    scheduler.push('found-late', 10, polite, { done: 3, left: 40 });
+    scheduler.push('just-found', 20, polite, { done: 0, left: 1 });
+    scheduler.push('found-late', 11, polite, { done: 3, left: 40 });
+    await scheduler.idle();
+    expect(rec.events.map((e) => e.task)).toEqual([0, 20, 10, 11, 1]);
+  });
+
   it("runs a task 'again' at the head of its queue after the host's delay", async () => {
     let first = true;
     const rec = recorder(5, (task) => {

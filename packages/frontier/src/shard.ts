@@ -359,5 +359,6 @@ export function fetchRequestOf(entry: UrlEntry): FetchRequest {
       ? { validators: entry.validators }
       : {}),
     ...(entry.meta ? { meta: entry.meta } : {}),
+    ...(entry.hostProgress ? { hostProgress: entry.hostProgress } : {}),
   };
 }

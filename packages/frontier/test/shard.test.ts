@@ -354,6 +354,8 @@ describe('FrontierShard leases', () => {
       attempt: revisit!.attempts,
       lease: revisit!.lease,
       validators,
+      // Its host's one URL is due again: nothing of the host has ended now.
+      hostProgress: { done: 0, left: 1 },
     });
   });
 

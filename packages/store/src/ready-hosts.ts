@@ -1,3 +1,5 @@
+import type { HostProgress } from '@kraul/protocol';
+
 /** A host with due URLs, as the round-robin sees it. */
 export interface ReadyHost {
   host_id: number;
@@ -7,12 +9,30 @@ export interface ReadyHost {
   inflight: number;
 }
 
-/** Reads up to `count` ready hosts of a job whose turn comes after `afterTurn`, in turn order. */
-export type ReadyHostPage = (jobId: number, afterTurn: number, count: number) => ReadyHost[];
+/** A ready host with its other counters before this lease, for its progress. */
+export interface ReadyHostCounts extends ReadyHost {
+  ready: number;
+  waiting: number;
+  done: number;
+  failed: number;
+  dropped: number;
+}
 
-interface JobCursor {
+/** Where a host stands: its URLs that ended, and those that have not. */
+export function progressOf(host: ReadyHostCounts): HostProgress {
+  return { done: host.done + host.failed + host.dropped, left: host.ready + host.waiting + host.inflight };
+}
+
+/** Reads up to `count` ready hosts of a job whose turn comes after `afterTurn`, in turn order. */
+export type ReadyHostPage<H extends ReadyHost = ReadyHost> = (
+  jobId: number,
+  afterTurn: number,
+  count: number,
+) => H[];
+
+interface JobCursor<H extends ReadyHost> {
   jobId: number;
-  page: ReadyHost[];
+  page: H[];
   at: number;
   lastTurn: number;
   exhausted: boolean;
@@ -24,19 +44,19 @@ interface JobCursor {
  * however many hosts are waiting. Turns are unique per store, so a page ends exactly where
  * the next begins. The pages must not change while the queue is read.
  */
-export class ReadyHostQueue {
-  readonly #cursors: JobCursor[];
-  readonly #readPage: ReadyHostPage;
+export class ReadyHostQueue<H extends ReadyHost = ReadyHost> {
+  readonly #cursors: JobCursor<H>[];
+  readonly #readPage: ReadyHostPage<H>;
   readonly #pageSize: number;
 
-  constructor(jobIds: readonly number[], pageSize: number, readPage: ReadyHostPage) {
+  constructor(jobIds: readonly number[], pageSize: number, readPage: ReadyHostPage<H>) {
     this.#readPage = readPage;
     this.#pageSize = Math.max(1, pageSize);
     this.#cursors = jobIds.map((jobId) => ({ jobId, page: [], at: 0, lastTurn: -1, exhausted: false }));
   }
 
-  next(): ReadyHost | undefined {
-    let best: JobCursor | undefined;
+  next(): H | undefined {
+    let best: JobCursor<H> | undefined;
     for (const cursor of this.#cursors) {
       const head = this.#head(cursor);
       if (head !== undefined && (best === undefined || head.lease_turn < this.#head(best)!.lease_turn)) {
@@ -47,7 +67,7 @@ export class ReadyHostQueue {
     return best.page[best.at++];
   }
 
-  #head(cursor: JobCursor): ReadyHost | undefined {
+  #head(cursor: JobCursor<H>): H | undefined {
     if (cursor.at === cursor.page.length && !cursor.exhausted) {
       cursor.page = this.#readPage(cursor.jobId, cursor.lastTurn, this.#pageSize);
       cursor.at = 0;

@@ -7,7 +7,7 @@ import { STORE_ERROR_CODES, StoreError } from './errors.ts';
 import { interleave } from './interleave.ts';
 import { JobCounters } from './job-counters.ts';
 import { newLeaseToken } from './lease-token.ts';
-import { type ReadyHost, ReadyHostQueue } from './ready-hosts.ts';
+import { progressOf, type ReadyHostCounts, ReadyHostQueue } from './ready-hosts.ts';
 import {
   type EndDetailRow,
   type EndedUrlRow,
@@ -310,7 +310,7 @@ export class SqliteShardStore implements FrontierShardStore {
         jobIds,
         Math.ceil(limit / perHost),
         (jobId, afterTurn, count) =>
-          this.#sql.readyHosts.all(jobId, afterTurn, eligibleBelow, count) as unknown as ReadyHost[],
+          this.#sql.readyHosts.all(jobId, afterTurn, eligibleBelow, count) as unknown as ReadyHostCounts[],
       );
       const expiresAt = options.now + options.leaseMs;
       // One token for the call: it tells this lease from any other of the same URL, and names
@@ -321,15 +321,18 @@ export class SqliteShardStore implements FrontierShardStore {
       for (let host = hosts.next(); host !== undefined && remaining > 0; host = hosts.next()) {
         const lane = this.#readyLane.forLimit(Math.min(perHost, remaining, maxInflight - host.inflight));
         const rows = lane.all(host.host_id) as unknown as UrlRow[];
+        const hostProgress = progressOf(host);
         const leased = rows.map((row) => {
           this.#sql.setLeased.run(lease, expiresAt, row.id);
-          return this.#entry({
+          const entry = this.#entry({
             ...row,
             state: STATE.inflight,
             lease,
             lease_expires_at: expiresAt,
             attempts: row.attempts + 1,
           });
+          entry.hostProgress = hostProgress;
+          return entry;
         });
         remaining -= leased.length;
         deltas.move(host.host_id, host.job_id, STATE.ready, STATE.inflight, leased.length);
@@ -388,18 +391,7 @@ export class SqliteShardStore implements FrontierShardStore {
    */
   topHosts(limit: number): HostCount[] {
     this.#assertOpen();
-    const rows = this.#sql.topHosts.all(limit) as {
-      host_key: string;
-      queued: number;
-      inflight: number;
-      done: number;
-    }[];
-    return rows.map((row) => ({
-      hostKey: row.host_key,
-      queued: row.queued,
-      inflight: row.inflight,
-      done: row.done,
-    }));
+    return (this.#sql.topHosts.all(limit) as unknown as HostCount[]).map((row) => ({ ...row }));
   }
 
   nextDueAt(jobs: readonly string[]): number | undefined {

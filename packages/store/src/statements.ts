@@ -48,10 +48,11 @@ export function prepareStatements(db: DatabaseSync) {
         lease_turn = max(lease_turn, ?) WHERE host_id = ?`,
     ),
     /** A page of one job's hosts with due URLs, the longest unserved first (round-robin). */
-    readyHosts: p(`SELECT host_id, job_id, lease_turn, inflight FROM hosts
+    readyHosts:
+      p(`SELECT host_id, job_id, lease_turn, ready, waiting, inflight, done, failed, dropped FROM hosts
       WHERE job_id = ? AND ready > 0 AND lease_turn > ? AND inflight < ? ORDER BY lease_turn LIMIT ?`),
-    topHosts: p(`SELECT host_key, sum(ready + waiting) AS queued, sum(inflight) AS inflight, sum(done) AS done
-      FROM hosts GROUP BY host_key ORDER BY queued + inflight DESC, done DESC, host_key LIMIT ?`),
+    topHosts: p(`SELECT host_key AS hostKey, sum(ready + waiting) AS queued, sum(inflight) AS inflight,
+      sum(done) AS done FROM hosts GROUP BY host_key ORDER BY queued + inflight DESC, done DESC, host_key LIMIT ?`),
 
     promoteWaiting: p(`UPDATE urls SET state = ${STATE.ready} WHERE id IN (
         SELECT id FROM urls WHERE job_id = ? AND state = ${STATE.waiting} AND not_before <= ?

@@ -1,4 +1,4 @@
-import type { OutcomeReason } from '@kraul/protocol';
+import type { HostProgress, OutcomeReason } from '@kraul/protocol';
 
 /**
  * The frontier's state for one shard (one partition of the schedule and todo topics).
@@ -35,6 +35,11 @@ export interface UrlEntry {
   validators?: Validators;
   errorClass?: string;
   meta?: Record<string, string | number | boolean>;
+  /**
+   * Set on a leased entry: the host's URLs in the job when it was leased, `done` ended
+   * (done, failed or dropped) and `left` not (queued or in flight, this one included).
+   */
+  hostProgress?: HostProgress;
 }
 
 export interface NewUrl {

@@ -125,6 +125,27 @@ describe('leaseDue', () => {
     expect(leased.map((entry) => entry.fp)).toEqual([1, 4, 5, 0, 2, 3].map(fpOf));
   });
 
+  it('tells each leased URL how far its host has come: URLs ended, and those not ended', () => {
+    const store = stores.open();
+    for (const n of [1, 2, 3, 4, 5]) store.add(newUrl(n));
+    store.add(newUrl(9, { hostKey: 'other.example' }));
+    const first = store.leaseDue(lease({ perHost: 2 }));
+    const ofHost = (entries: typeof first, host: string) =>
+      entries.filter((entry) => entry.hostKey === host).map((entry) => entry.hostProgress);
+    // Counted before the lease; the host's leased URLs are among those left.
+    expect(ofHost(first, 'example.com')).toEqual([
+      { done: 0, left: 5 },
+      { done: 0, left: 5 },
+    ]);
+    expect(ofHost(first, 'other.example')).toEqual([{ done: 0, left: 1 }]);
+    const [a, b] = first.filter((entry) => entry.hostKey === 'example.com');
+    store.markDone(a!.fp, { status: 200, fetchedAt: 1_000 });
+    store.markFailed(b!.fp, 'timeout');
+    // A failed URL has ended as a done one has.
+    const second = store.leaseDue(lease({ perHost: 1 }));
+    expect(ofHost(second, 'example.com')).toEqual([{ done: 2, left: 3 }]);
+  });
+
   it("makes each leased URL inflight with the call's fresh lease, an expiry and one more attempt", () => {
     const store = stores.open();
     store.add(newUrl(1));
@@ -134,7 +155,8 @@ describe('leaseDue', () => {
     for (const entry of leased) {
       expect(entry).toMatchObject({ state: 'inflight', attempts: 1, leaseExpiresAt: 35_000 });
       expect(entry.lease).toMatch(/^[0-9a-z]{8}$/);
-      expect(store.get(entry.fp)).toEqual(entry);
+      const { hostProgress: _, ...stored } = entry;
+      expect(store.get(entry.fp)).toEqual(stored);
     }
     // One lease per call, shared by its URLs; the next call's is another.
     expect(leased[0]!.lease).toBe(leased[1]!.lease);

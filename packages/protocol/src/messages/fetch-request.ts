@@ -14,5 +14,13 @@ export const fetchRequest = z.object({
   lease: z.string().max(64),
   validators: validators.optional(),
   meta: meta.optional(),
+  /**
+   * The host's URLs in this job as the frontier counted them when it leased this one:
+   * `done` have ended (fetched, failed or dropped), `left` have not (queued or in flight,
+   * this one included). A crawler serves the hosts furthest from done first, so the hosts
+   * it found last do not end the crawl alone. Absent from older frontiers.
+   */
+  hostProgress: z.object({ done: z.number().int().min(0), left: z.number().int().min(0) }).optional(),
 });
 export type FetchRequest = z.infer<typeof fetchRequest>;
+export type HostProgress = NonNullable<FetchRequest['hostProgress']>;
