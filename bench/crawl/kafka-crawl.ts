@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createKafkaBus } from '@kraul/bus/kafka';
 import { groupId, topicNames } from '@kraul/protocol';
 import { kraulTopicSpecs } from '@kraul/runtime';
-import { type SiteProcess, scopePattern } from '@kraul/testkit/site-process';
+import { type SiteLogSummary, type SiteProcess, scopePattern } from '@kraul/testkit/site-process';
 import { Admin } from '@platformatic/kafka';
 import { REPO_ROOT } from '../report/child-script.ts';
 import { brokerCpuMicros, processCpuMicros } from './broker-process.ts';
@@ -43,6 +43,32 @@ export interface KafkaCrawlResult extends CrawlResult {
   jobCreateMs: number;
   /** Expected pages fetched so far, sampled while the crawl ran: [ms since the start, pages]. */
   progress: [ms: number, pages: number][];
+  /** What each crawler process served, by the site's log (`checkedKafkaCrawl` fills it in). */
+  crawlerShares?: CrawlerShare[];
+}
+
+export interface CrawlerShare {
+  /** Hosts the crawler sent requests to. */
+  hosts: number;
+  /** Requests it sent. */
+  requests: number;
+}
+
+/** The User-Agent of the bench's crawler process `n`: kraul's robots token, and the process's name. */
+function crawlerAgent(n: number): string {
+  return `kraul-bench/0.1 crawler-${n} (+https://github.com/kraul-crawler/kraul)`;
+}
+
+/** Each crawler process's share of the crawl, from the requests the site logged per User-Agent. */
+export function crawlerShares(log: SiteLogSummary, crawlers: number): CrawlerShare[] {
+  const byAgent = new Map(log.byAgent);
+  return Array.from({ length: crawlers }, (_, n) => {
+    const perHost = byAgent.get(crawlerAgent(n)) ?? [];
+    return {
+      hosts: perHost.filter((requests) => requests > 0).length,
+      requests: perHost.reduce((sum, requests) => sum + requests, 0),
+    };
+  });
 }
 
 interface Role {
@@ -88,7 +114,15 @@ export async function crawlWithKafka(site: SiteProcess, plan: KafkaCrawlPlan): P
       ]),
       startRole('strategy', [...common, 'strategy']),
       ...Array.from({ length: plan.crawlers }, (_, n) =>
-        startRole(`crawler-${n}`, [...common, 'crawler', '--concurrency', String(plan.concurrency)]),
+        startRole(`crawler-${n}`, [
+          ...common,
+          'crawler',
+          '--concurrency',
+          String(plan.concurrency),
+          // Each crawler names itself, so the site's log tells which hosts each one served.
+          '--user-agent',
+          crawlerAgent(n),
+        ]),
       ),
     ];
     roles.push(...started.map((role) => role.role));
@@ -312,6 +346,7 @@ export async function checkedKafkaCrawl(
     expectedPages: expected.size,
     timeoutMs: plan.timeoutMs,
   });
-  verifyCrawl(label, result, await site.log(), expected);
-  return result;
+  const log = await site.log();
+  verifyCrawl(label, result, log, expected);
+  return { ...result, crawlerShares: crawlerShares(log, crawlers) };
 }

@@ -1,7 +1,7 @@
 import { startSiteProcess } from '@kraul/testkit/site-process';
 import { decimal, integer, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
-import { checkedKafkaCrawl } from './kafka-crawl.ts';
+import { type CrawlerShare, checkedKafkaCrawl } from './kafka-crawl.ts';
 import { type CrawlRates, crawlRates, STEADY_FROM, STEADY_TO } from './rates.ts';
 
 export interface ScaleBenchOptions {
@@ -23,7 +23,20 @@ export interface ScaleBenchOptions {
 /** The window over which the rate reached at a moment is taken (time to 90% of the steady rate). */
 const RATE_WINDOW = { ms: 1_000 };
 
-type ScaleSample = CrawlRates;
+interface ScaleSample extends CrawlRates {
+  shares: CrawlerShare[];
+}
+
+/**
+ * The most a crawl with these shares can gain over one crawler if each crawler works at one
+ * crawler's pace: all requests over the busiest crawler's. Hosts go to partitions by the hash
+ * of their name and partitions to crawlers whole, so the shares are rarely equal.
+ */
+function shareBound(shares: readonly CrawlerShare[]): number {
+  const total = shares.reduce((sum, share) => sum + share.requests, 0);
+  const busiest = Math.max(...shares.map((share) => share.requests));
+  return busiest > 0 ? total / busiest : 1;
+}
 
 /**
  * Scale-out through a real broker on a site whose pages take time to answer, so one crawler's
@@ -43,10 +56,14 @@ export async function benchScale(options: ScaleBenchOptions): Promise<string> {
         await site.mark();
         const label = `round ${round + 1}, latency-bound site, ${crawlers} crawler process(es)`;
         const result = await checkedKafkaCrawl(site, options, crawlers, label);
-        const sample = crawlRates(result, expected.size, RATE_WINDOW);
+        const sample = {
+          ...crawlRates(result, expected.size, RATE_WINDOW),
+          shares: result.crawlerShares ?? [],
+        };
         samples.get(crawlers)!.push(sample);
         options.progress(
-          `crawl ${label}: ${integer(sample.pagesPerSecond)} pages/s, steady ${integer(sample.steadyPagesPerSecond)}`,
+          `crawl ${label}: ${integer(sample.pagesPerSecond)} pages/s, steady ${integer(sample.steadyPagesPerSecond)}, ` +
+            `hosts per crawler ${hostsPerCrawler(sample.shares)}`,
         );
       }
     }
@@ -54,6 +71,14 @@ export async function benchScale(options: ScaleBenchOptions): Promise<string> {
     await site.close();
   }
   return describe(options, expected.size, samples);
+}
+
+/** Hosts each crawler process served, busiest first ("9/8/7"). */
+function hostsPerCrawler(shares: readonly CrawlerShare[]): string {
+  return shares
+    .map((share) => share.hosts)
+    .sort((a, b) => b - a)
+    .join('/');
 }
 
 function describe(options: ScaleBenchOptions, pages: number, samples: Map<number, ScaleSample[]>): string {
@@ -72,6 +97,8 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
       integer(median(steady)),
       times(median(steady) / baseSteady),
       integer(crawlers * oneCrawlerLimit),
+      list.map((sample) => hostsPerCrawler(sample.shares)).join(', '),
+      times(median(list.map((sample) => shareBound(sample.shares)))),
       decimal(median(list.map((sample) => sample.rampMs)) / 1_000, 1),
     ];
   });
@@ -89,11 +116,13 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
       "site's hosts link only to their neighbours in a ring (page n of host h to hosts h ± 1), so the last host " +
       `is found ${Math.ceil((options.hosts - 1) / 2)} hops from the seed, each hop a robots.txt and a page of ` +
       `${options.pageDelayMs} ms and a pass through the topics: until then not every crawler has hosts, and that ` +
-      'start weighs N times as much in a crawl N times as short. The tail: a crawler serves the hosts it holds ' +
-      'in turn, so each goes at the same pace, and the hosts found last finish last, one page at a time each, ' +
-      'while crawlers whose hosts are done have run dry; hosts are also spread over partitions by the hash of ' +
-      'their name and a crawler owns whole partitions, so the crawlers hold unequal shares. "Ramp" is when the ' +
-      'rate over the last second first reached 90% of the steady rate.',
+      'start weighs N times as much in a crawl N times as short. The tail: hosts go to partitions by the hash ' +
+      'of their name and a crawler owns whole partitions, so the crawlers hold unequal shares of the hosts ' +
+      "(each round's split is in the table, from the User-Agent each crawler process sends), and the busiest " +
+      'ends the crawl while the others have run dry. "÷ 1 crawler the shares allow" is all requests over the ' +
+      "busiest crawler's: the gain if every crawler worked at one crawler's pace. Within a crawler, the hosts " +
+      'furthest from done are served first, so its hosts end together rather than the ones found last ending ' +
+      'alone. "Ramp" is when the rate over the last second first reached 90% of the steady rate.',
     '',
     table(
       [
@@ -104,9 +133,11 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
         'pages/s, steady',
         '÷ 1 crawler, steady',
         'concurrency limit, pages/s',
+        'hosts per crawler, each round',
+        '÷ 1 crawler the shares allow',
         'ramp (s)',
       ],
-      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       rows,
     ),
   ].join('\n');

@@ -22,10 +22,25 @@ function answer(command: SiteCommand): SiteAnswer {
       const unsuccessful = site
         .requests((request) => request.aborted || (request.status ?? 0) < 200 || (request.status ?? 0) > 299)
         .map((request) => ({ url: request.url, status: request.status, aborted: request.aborted }));
+      const byAgent = new Map<string, number[]>();
+      for (const request of site.requests(() => true)) {
+        const agent = request.headers['user-agent'] ?? '';
+        let perHost = byAgent.get(agent);
+        if (!perHost) {
+          perHost = new Array<number>(site.hosts.length).fill(0);
+          byAgent.set(agent, perHost);
+        }
+        perHost[request.host] = (perHost[request.host] ?? 0) + 1;
+      }
       return {
         id: command.id,
         ok: true,
-        log: { countByUrl: [...site.countByUrl()], unsuccessful, cpuMicros: cpu.user + cpu.system },
+        log: {
+          countByUrl: [...site.countByUrl()],
+          unsuccessful,
+          cpuMicros: cpu.user + cpu.system,
+          byAgent: [...byAgent],
+        },
       };
     }
     case 'close':

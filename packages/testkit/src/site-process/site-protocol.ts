@@ -25,6 +25,8 @@ export interface SiteLogSummary {
   unsuccessful: { url: string; status: number | undefined; aborted: boolean }[];
   /** CPU microseconds the site process spent since the last `mark`. */
   cpuMicros: number;
+  /** Requests per User-Agent and host: which crawler process served which host, when each names itself. */
+  byAgent: [userAgent: string, requestsPerHost: number[]][];
 }
 
 export type SiteAnswer =
