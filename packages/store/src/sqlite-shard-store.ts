@@ -295,7 +295,7 @@ export class SqliteShardStore implements FrontierShardStore {
       jobIds.every(
         (jobId) =>
           !this.#dueTimes.mayBeDue(jobId, options.now) &&
-          (this.#ready(jobId) === 0 || this.#sql.readyHosts.all(jobId, -1, eligibleBelow, 1).length === 0),
+          (this.#ready(jobId) === 0 || this.#sql.hostWithRoom.get(jobId, eligibleBelow) === undefined),
       )
     )
       return [];

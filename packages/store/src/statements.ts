@@ -51,6 +51,8 @@ export function prepareStatements(db: DatabaseSync) {
     readyHosts:
       p(`SELECT host_id, job_id, lease_turn, ready, waiting, inflight, done, failed, dropped FROM hosts
       WHERE job_id = ? AND ready > 0 AND lease_turn > ? AND inflight < ? ORDER BY lease_turn LIMIT ?`),
+    /** Whether a job has a host with due URLs and fewer than the given number in flight. */
+    hostWithRoom: p(`SELECT 1 AS found FROM hosts WHERE job_id = ? AND ready > 0 AND inflight < ? LIMIT 1`),
     topHosts: p(`SELECT host_key AS hostKey, sum(ready + waiting) AS queued, sum(inflight) AS inflight,
       sum(done) AS done FROM hosts GROUP BY host_key ORDER BY queued + inflight DESC, done DESC, host_key LIMIT ?`),
 

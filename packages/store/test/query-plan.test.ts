@@ -30,6 +30,7 @@ const EXPECTED_INDEX: Partial<Record<QueryName, string>> = {
   hostId: 'sqlite_autoindex_hosts_1',
   hostTotal: 'sqlite_autoindex_hosts_1',
   readyHosts: 'hosts_ready_by_turn',
+  hostWithRoom: 'hosts_ready_by_turn',
   readyLane: 'urls_ready_lane',
   promoteWaiting: 'urls_waiting',
   promoteRevisits: 'urls_revisits',
