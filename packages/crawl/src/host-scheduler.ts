@@ -54,7 +54,7 @@ interface HostSlot<T> {
   /** Earliest time the next request may start. */
   readyAt: number;
   politeness: HostPoliteness;
-  /** The frontier's count of the host's URLs when it leased the latest request pushed. */
+  /** The frontier's count of the host's URLs when it leased the latest request pushed (the request's own, read only). */
   progress: HostProgress | undefined;
   timer: NodeJS.Timeout | undefined;
   queued: boolean;
@@ -101,7 +101,7 @@ export class HostScheduler<T> {
   push(host: string, task: T, politeness: HostPoliteness, progress?: HostProgress): void {
     const slot = this.#slot(host, politeness);
     slot.politeness = politeness;
-    if (progress !== undefined) slot.progress = { done: progress.done, left: progress.left };
+    if (progress !== undefined) slot.progress = progress;
     slot.queue.push(task);
     this.#queued += 1;
     this.#consider(slot);
