@@ -7,7 +7,13 @@ import {
   type RawPage,
 } from './assemble.ts';
 import { TextBuilder } from './text-builder.ts';
-import { indexOfName, RAW_TEXT_ELEMENTS, TokenHandler } from './tokenizer.ts';
+import {
+  decodeAttributeValue,
+  decodeTextRange,
+  indexOfName,
+  RAW_TEXT_ELEMENTS,
+  TokenHandler,
+} from './tokenizer.ts';
 import type { ExtractedPage, ExtractOptions } from './types.ts';
 
 const NO_OPTIONS: ExtractOptions = {};
@@ -100,7 +106,9 @@ class LinkHandler extends TokenHandler {
   }
 
   run(): RawPage {
-    this.tokenize();
+    // Character references are decoded here, in the few attribute values and text runs kept:
+    // the tokenizer then skips over the page's text instead of stepping through it.
+    this.tokenize(false);
     return this.page;
   }
 
@@ -121,13 +129,9 @@ class LinkHandler extends TokenHandler {
     if (this.attribute !== -1) this.attributeValue += this.html.slice(start, endIndex);
   }
 
-  override onattribentity(codepoint: number): void {
-    if (this.attribute !== -1) this.attributeValue += String.fromCodePoint(codepoint);
-  }
-
   override onattribend(): void {
     if (this.attribute !== -1 && this.values[this.attribute] === undefined) {
-      this.values[this.attribute] = this.attributeValue;
+      this.values[this.attribute] = decodeAttributeValue(this.attributeValue);
     }
     this.attribute = -1;
   }
@@ -205,19 +209,17 @@ class LinkHandler extends TokenHandler {
   override ontext(start: number, endIndex: number): void {
     if (this.templateDepth > 0 || this.inRawText) return;
     if (this.inTitle) {
-      if (this.collectingTitle) this.titleText.append(this.html, start, endIndex);
+      if (this.collectingTitle) this.appendText(this.titleText, start, endIndex);
     } else if (this.anchor !== undefined) {
-      this.anchorText.append(this.html, start, endIndex);
+      this.appendText(this.anchorText, start, endIndex);
     }
   }
 
-  override ontextentity(codepoint: number): void {
-    if (this.templateDepth > 0 || this.inRawText) return;
-    if (this.inTitle) {
-      if (this.collectingTitle) this.titleText.appendCodePoint(codepoint);
-    } else if (this.anchor !== undefined) {
-      this.anchorText.appendCodePoint(codepoint);
-    }
+  private appendText(builder: TextBuilder, start: number, endIndex: number): void {
+    if (builder.full) return;
+    const decoded = decodeTextRange(this.html, start, endIndex);
+    if (decoded === undefined) builder.append(this.html, start, endIndex);
+    else builder.append(decoded);
   }
 
   override onend(): void {
