@@ -38,15 +38,14 @@ export class HostRobots {
     }
   }
 
-  /** True when the URL's host reported rules, still in force at `now`, that disallow it. */
+  /**
+   * True when the URL's host reported rules, still in force at `now`, that disallow it. The
+   * origin is read from the string (URLs here are normalised): one that is not, or not in the
+   * form rules were learnt under, finds no rules and is left to the crawler, which always checks.
+   */
   disallows(url: string, now: number): boolean {
     if (this.#byOrigin.size === 0) return false;
-    let origin: string;
-    try {
-      origin = new URL(url).origin;
-    } catch {
-      return false;
-    }
+    const origin = originPrefix(url);
     const known = this.#byOrigin.get(origin);
     if (known === undefined) return false;
     if (known.expiresAt <= now) {
@@ -55,4 +54,14 @@ export class HostRobots {
     }
     return !known.rules.isAllowed(url);
   }
+}
+
+/** `scheme://authority` of a URL string: its origin when the URL is normalised. */
+function originPrefix(url: string): string {
+  const authority = url.indexOf('//') + 2;
+  for (let index = authority; index < url.length; index++) {
+    const code = url.charCodeAt(index);
+    if (code === 0x2f || code === 0x3f || code === 0x23) return url.slice(0, index); // / ? #
+  }
+  return url;
 }

@@ -28,8 +28,13 @@ describe('HostRobots', () => {
     // Another origin (scheme, host or port) has rules of its own.
     expect(known.disallows('http://a.test/private/1', T0)).toBe(false);
     expect(known.disallows('https://a.test:8443/private/1', T0)).toBe(false);
+    // The origin is read from the normalised form; query and fragment are not part of it.
+    expect(known.disallows('https://a.test?x=/private/', T0)).toBe(false);
+    expect(known.disallows('https://a.test/private/1?x#y', T0)).toBe(true);
     expect(known.disallows('https://a.test/private/1', T0 + 60_000)).toBe(false);
     expect(known.disallows('not a url', T0)).toBe(false);
+    known.learn(robots({ url: 'https://a.test:8443/robots.txt' }));
+    expect(known.disallows('https://a.test:8443/private/1', T0)).toBe(true);
 
     known.learn(robots({ token: 'other' }));
     expect(known.disallows('https://a.test/public/1', T0)).toBe(true);

@@ -38,10 +38,24 @@ function isPlainHostChar(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || isDigit(code) || code === 0x2d || code === DOT;
 }
 
+function isPathStart(code: number): boolean {
+  return code === 0x2f || code === 0x3f || code === 0x23 || Number.isNaN(code); // / ? # or the end
+}
+
+/** Whether `url[start..]` is a port of 1 to 5 digits up to 65535 followed by the path (or the end). */
+function isPlainPort(url: string, start: number): boolean {
+  let port = 0;
+  let index = start;
+  for (; index < url.length && index - start < 5 && isDigit(url.charCodeAt(index)); index++) {
+    port = port * 10 + url.charCodeAt(index) - DIGIT_0;
+  }
+  return index > start && port <= 65_535 && isPathStart(url.charCodeAt(index));
+}
+
 /**
  * The hostname of an already normalised URL read straight from the string, or undefined when
- * the URL parser has to decide (upper case, port, credentials, IP literals, punycode, trailing
- * dot, anything unusual). Accepts only hosts the parser would return verbatim.
+ * the URL parser has to decide (upper case, credentials, IP literals, punycode, trailing dot,
+ * an unusual port, anything unusual). Accepts only hosts the parser would return verbatim.
  */
 function plainHostname(url: string): string | undefined {
   let start: number;
@@ -52,7 +66,12 @@ function plainHostname(url: string): string | undefined {
   let lastLabelStart = start;
   for (; end < url.length; end++) {
     const code = url.charCodeAt(end);
-    if (code === 0x2f || code === 0x3f || code === 0x23) break; // / ? #
+    if (isPathStart(code)) break;
+    if (code === 0x3a) {
+      // A port does not change the hostname; one the parser would refuse sends the URL to it.
+      if (!isPlainPort(url, end + 1)) return undefined;
+      break;
+    }
     if (!isPlainHostChar(code)) return undefined;
     if (code === DOT) lastLabelStart = end + 1;
   }
