@@ -1,7 +1,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteShardStore } from '../src/index.ts';
-import { publicState } from '../src/schema.ts';
+import { COUNTER_COLUMNS, publicState, STATE } from '../src/schema.ts';
 import { URL_STATES, type UrlState } from '../src/types.ts';
 import { fpOf, newUrl, type TempStores, tempStores } from './temp-stores.ts';
 
@@ -66,6 +66,43 @@ function groundTruth(path: string) {
   }
 }
 
+/**
+ * The counter rows (hosts, jobs, reason_counts) as a second connection reads them, next to the
+ * same counts made from the urls table: the store writes a transaction's moves in one go at
+ * its end, so the rows must agree once it has committed.
+ */
+function counterRows(path: string) {
+  const db = new DatabaseSync(path, { readOnly: true });
+  const read = (sql: string) =>
+    db
+      .prepare(sql)
+      .all()
+      .map((row) => ({ ...row }));
+  const states = 'ready, waiting, inflight, done, failed, dropped';
+  const perState = (group: string) =>
+    COUNTER_COLUMNS.map((_, i) => `sum(u.state = ${i + 1}) AS ${COUNTER_COLUMNS[i]}`).join(', ') +
+    ` FROM urls u ${group}`;
+  try {
+    return {
+      hosts: read(`SELECT host_id, ${states} FROM hosts ORDER BY host_id`),
+      hostsFromUrls: read(
+        `SELECT h.host_id, ${perState('RIGHT JOIN hosts h ON h.host_id = u.host_id GROUP BY h.host_id ORDER BY h.host_id')}`,
+      ).map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? 0]))),
+      jobs: read(`SELECT job_id, ${states} FROM jobs ORDER BY job_id`),
+      jobsFromUrls: read(
+        `SELECT j.job_id, ${perState('RIGHT JOIN jobs j ON j.job_id = u.job_id GROUP BY j.job_id ORDER BY j.job_id')}`,
+      ).map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? 0]))),
+      reasons: read(
+        'SELECT job_id, state, reason, count FROM reason_counts WHERE count <> 0 ORDER BY job_id, state, reason',
+      ),
+      reasonsFromUrls: read(`SELECT job_id, state, reason, count(*) AS count FROM urls
+        WHERE state IN (${STATE.failed}, ${STATE.dropped}) GROUP BY job_id, state, reason ORDER BY job_id, state, reason`),
+    };
+  } finally {
+    db.close();
+  }
+}
+
 function zeroCounts(): Record<UrlState, number> {
   return Object.fromEntries(URL_STATES.map((state) => [state, 0])) as Record<UrlState, number>;
 }
@@ -84,6 +121,10 @@ function expectInStep(store: SqliteShardStore, model: Map<string, ModelEntry>): 
     }
   }
   expect(store.counts()).toEqual(all);
+  const rows = counterRows(store.path);
+  expect(rows.hosts).toEqual(rows.hostsFromUrls);
+  expect(rows.jobs).toEqual(rows.jobsFromUrls);
+  expect(rows.reasons).toEqual(rows.reasonsFromUrls);
   const modelCounts = zeroCounts();
   for (const [fp, entry] of model) {
     modelCounts[entry.state]++;
@@ -201,6 +242,34 @@ describe('counters', () => {
       expectInStep(store, model);
     }
     expect(model.size).toBeGreaterThan(POOL / 2);
+  });
+});
+
+describe('counter rows', () => {
+  it('leave out the moves of a nested call that throws, and keep those around it', () => {
+    const store = stores.open();
+    store.transaction(() => {
+      store.add(identityOf(1));
+      expect(() =>
+        store.transaction(() => {
+          store.add(identityOf(22));
+          // A new host (h2 of job-a) and reasons, all undone with the call.
+          store.markDropped(fpOf(9), 'scope', identityOf(9));
+          store.markFailed(fpOf(1), 'timeout');
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      // The same host again, created anew: the undone one's id is not reused.
+      store.add(identityOf(30));
+      store.add(identityOf(22));
+    });
+    const rows = counterRows(store.path);
+    expect(rows.hosts).toEqual(rows.hostsFromUrls);
+    expect(rows.jobs).toEqual(rows.jobsFromUrls);
+    expect(rows.reasons).toEqual([]);
+    expect(store.hostTotal('job-b', 'h1.example')).toBe(2);
+    expect(store.hostTotal('job-a', 'h2.example')).toBe(1);
+    expect(store.reasonCounts()).toEqual({ failed: {}, dropped: {} });
   });
 });
 
