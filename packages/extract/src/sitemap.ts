@@ -1,5 +1,5 @@
 import { tryNormalizeUrl } from '@kraul/url';
-import { newTokenizer } from './skipping-tokenizer.ts';
+import { SkippingTokenizer } from './skipping-tokenizer.ts';
 import { TokenHandler } from './tokenizer.ts';
 
 export interface SitemapEntries {
@@ -48,7 +48,7 @@ class SitemapReader extends TokenHandler {
   }
 
   read(): SitemapEntries {
-    const tokenizer = newTokenizer({ xmlMode: true, decodeEntities: true }, this);
+    const tokenizer = new SkippingTokenizer({ xmlMode: true, decodeEntities: true }, this);
     this.tokenizer = tokenizer;
     tokenizer.write(this.html);
     tokenizer.end();

@@ -1,4 +1,4 @@
-import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { Tokenizer } from 'htmlparser2';
 
 /** The fields of htmlparser2's Tokenizer its `fastForwardTo` reads and moves (private in its typings). */
 interface TokenizerCursor {
@@ -42,11 +42,4 @@ if (SKIPPING_TOKENIZER_ACTIVE) {
     writable: true,
     configurable: true,
   });
-}
-
-export type TokenizerOptions = ConstructorParameters<typeof Tokenizer>[0];
-
-/** A tokenizer for one document, with the faster skipping. */
-export function newTokenizer(options: TokenizerOptions, callbacks: TokenizerCallbacks): Tokenizer {
-  return new SkippingTokenizer(options, callbacks);
 }

@@ -1,6 +1,6 @@
 import { decodeHTML, decodeHTMLAttribute } from 'entities/decode';
 import type { Tokenizer, TokenizerCallbacks } from 'htmlparser2';
-import { newTokenizer } from './skipping-tokenizer.ts';
+import { SkippingTokenizer } from './skipping-tokenizer.ts';
 
 /**
  * True when `html[start, end)` is `lowerName` in any ASCII case. Tag and attribute names are
@@ -80,7 +80,7 @@ export abstract class TokenHandler implements TokenizerCallbacks {
    * `decodeAttributeValue`) and the pass costs about a third less.
    */
   protected tokenize(decodeEntities = true): void {
-    const tokenizer = newTokenizer({ decodeEntities }, this);
+    const tokenizer = new SkippingTokenizer({ decodeEntities }, this);
     this.tokenizer = tokenizer;
     tokenizer.write(this.html);
     tokenizer.end();

@@ -1,5 +1,6 @@
 import { parsedRules, type RobotsRules } from '@kraul/fetch/robots-rules';
 import type { RobotsDecision } from '@kraul/protocol';
+import { normalizedOrigin } from '@kraul/url';
 
 interface Known {
   rules: RobotsRules;
@@ -45,7 +46,8 @@ export class HostRobots {
    */
   disallows(url: string, now: number): boolean {
     if (this.#byOrigin.size === 0) return false;
-    const origin = originPrefix(url);
+    const origin = normalizedOrigin(url);
+    if (origin === undefined) return false;
     const known = this.#byOrigin.get(origin);
     if (known === undefined) return false;
     if (known.expiresAt <= now) {
@@ -54,14 +56,4 @@ export class HostRobots {
     }
     return !known.rules.isAllowed(url);
   }
-}
-
-/** `scheme://authority` of a URL string: its origin when the URL is normalised. */
-function originPrefix(url: string): string {
-  const authority = url.indexOf('//') + 2;
-  for (let index = authority; index < url.length; index++) {
-    const code = url.charCodeAt(index);
-    if (code === 0x2f || code === 0x3f || code === 0x23) return url.slice(0, index); // / ? #
-  }
-  return url;
 }

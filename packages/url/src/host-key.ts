@@ -53,6 +53,20 @@ function isPlainPort(url: string, start: number): boolean {
 }
 
 /**
+ * The origin (`scheme://host[:port]`) of a normalised http(s) URL, read from the string: what
+ * `new URL(url).origin` gives for it, without parsing. Undefined for anything not http(s). A
+ * URL that is not normalised gets its authority as written (upper case, default port kept).
+ */
+export function normalizedOrigin(url: string): string | undefined {
+  let index: number;
+  if (url.startsWith('https://')) index = 8;
+  else if (url.startsWith('http://')) index = 7;
+  else return undefined;
+  while (index < url.length && !isPathStart(url.charCodeAt(index))) index++;
+  return url.slice(0, index);
+}
+
+/**
  * The hostname of an already normalised URL read straight from the string, or undefined when
  * the URL parser has to decide (upper case, credentials, IP literals, punycode, trailing dot,
  * an unusual port, anything unusual). Accepts only hosts the parser would return verbatim.

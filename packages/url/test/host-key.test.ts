@@ -5,6 +5,7 @@ import {
   hostKey,
   InvalidAddressError,
   InvalidUrlError,
+  normalizedOrigin,
   normalizeUrl,
   UnresolvedHostError,
   UnsupportedSchemeError,
@@ -174,3 +175,23 @@ function catchError(fn: () => unknown): KraulError {
   }
   throw new Error('expected an error');
 }
+
+describe('normalizedOrigin', () => {
+  // What the URL parser gives as the origin of a normalised URL, read without parsing.
+  it.each([
+    'https://example.com/a?b#c',
+    'http://example.com',
+    'http://example.com?q',
+    'http://h1.kraul.test:41234/p/1',
+    'https://[::1]:8443/x',
+    'http://127.0.0.2:8080#f',
+  ])('%s', (url) => {
+    expect(normalizedOrigin(url)).toBe(new URL(url).origin);
+  });
+
+  it('has none for other schemes or text', () => {
+    expect(normalizedOrigin('mailto:someone@example.com')).toBeUndefined();
+    expect(normalizedOrigin('not a url')).toBeUndefined();
+    expect(normalizedOrigin('ftp://example.com/')).toBeUndefined();
+  });
+});
