@@ -139,11 +139,30 @@ interface Migration {
  */
 const V3 = '';
 
+/**
+ * Version 4: the todo partition of each host key (`host-partitions.ts`), chosen by the
+ * frontier before the host's first request. Hosts of earlier versions were always sent to the
+ * shard's own partition, where requests of theirs may still wait: they are recorded there.
+ */
+const V4 = `
+CREATE TABLE host_partitions (
+  host_key TEXT PRIMARY KEY,
+  todo_partition INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+function placeEarlierHosts(db: DatabaseSync): void {
+  db.exec(`INSERT INTO host_partitions (host_key, todo_partition)
+    SELECT DISTINCT hosts.host_key, store_meta.value FROM hosts
+    JOIN store_meta ON store_meta.key = 'partition'`);
+}
+
 /** Applied in order; a released migration is never edited, a change is a new version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: backfillReasons },
   { version: 3, sql: V3 },
+  { version: 4, sql: V4, after: placeEarlierHosts },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

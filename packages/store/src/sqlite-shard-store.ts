@@ -4,6 +4,7 @@ import { openConnection } from './connection.ts';
 import { CounterDeltas } from './counter-deltas.ts';
 import { DueTimes } from './due-times.ts';
 import { STORE_ERROR_CODES, StoreError } from './errors.ts';
+import { SqliteHostPartitions } from './host-partitions.ts';
 import { interleave } from './interleave.ts';
 import { JobCounters } from './job-counters.ts';
 import { newLeaseToken } from './lease-token.ts';
@@ -35,7 +36,7 @@ import type {
 export interface SqliteShardStoreOptions {
   /** The database file (its directory is created as needed), or `':memory:'` for a store that ends with the process. */
   path: string;
-  /** The partition of the schedule and todo topics this store holds. Recorded in the file: opening it for another partition fails. */
+  /** The partition of the schedule topic this store holds (its shard). Recorded in the file: opening it for another partition fails. */
   partition: number;
   /** How long a statement waits for another connection's lock before it fails. Default 5000 ms. */
   busyTimeoutMs?: number;
@@ -65,6 +66,7 @@ export function openSqliteShardStore(options: SqliteShardStoreOptions): SqliteSh
 export class SqliteShardStore implements FrontierShardStore {
   readonly partition: number;
   readonly path: string;
+  readonly hostPartitions: SqliteHostPartitions;
   readonly #db: DatabaseSync;
   readonly #sql: Statements;
   readonly #readyLane: ReadyLaneStatements;
@@ -88,6 +90,7 @@ export class SqliteShardStore implements FrontierShardStore {
       migrate(this.#db);
       this.#sql = prepareStatements(this.#db);
       this.#readyLane = new ReadyLaneStatements(this.#db);
+      this.hostPartitions = new SqliteHostPartitions(this.#db, () => this.#assertOpen());
       this.#claimPartition();
       this.#reloadMemory();
     } catch (error) {

@@ -137,8 +137,22 @@ export interface HostCount {
   done: number;
 }
 
+/**
+ * The todo partition of each host key of a shard, decided once before the host's first request
+ * is sent and never changed (docs/architecture.md, "Host placement").
+ */
+export interface HostPartitions {
+  /** The host key's todo partition; undefined while none was decided. */
+  get(hostKey: string): number | undefined;
+  /** Records the decision for a host key that has none; a second decision throws. */
+  set(hostKey: string, partition: number): void;
+  /** Host keys per todo partition, over this shard. */
+  counts(): Map<number, number>;
+}
+
 export interface FrontierShardStore {
   readonly partition: number;
+  readonly hostPartitions: HostPartitions;
   /** Runs `fn` in one transaction: all of its changes become durable together or not at all. */
   transaction<T>(fn: () => T): T;
   /** Adds a URL as queued unless its fingerprint is known. Returns whether it was added. */

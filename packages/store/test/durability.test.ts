@@ -112,11 +112,12 @@ describe('the store file', () => {
 
   it('records the schema version and runs in WAL mode', () => {
     const store = stores.open();
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     expect(readFile(store.path, 'SELECT version FROM schema_version')).toEqual([
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
     expect(readFile(store.path, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     store.close();
@@ -125,6 +126,7 @@ describe('the store file', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
   });
 
@@ -135,7 +137,7 @@ describe('the store file', () => {
     db.exec('INSERT INTO schema_version (version, applied_at) VALUES (99, 0)');
     db.close();
     expect(() => openSqliteShardStore({ path, partition: 0 })).toThrow(
-      expect.objectContaining({ code: 'store.schema_too_new', context: { found: 99, supported: 3 } }),
+      expect.objectContaining({ code: 'store.schema_too_new', context: { found: 99, supported: 4 } }),
     );
   });
 
@@ -177,10 +179,11 @@ describe('the store file', () => {
     const before = stores.open({ path });
     before.add(newUrl(1, { url: 'https://www.example.com/old', hostKey: 'www.example.com' }));
     before.close();
-    // The file as version 2 wrote it: the URL whole, no version 3.
+    // The file as version 2 wrote it: the URL whole, no version 3 or 4.
     const db = new DatabaseSync(path);
     db.exec("UPDATE urls SET url = 'https://www.example.com/old'");
-    db.exec('DELETE FROM schema_version WHERE version = 3');
+    db.exec('DELETE FROM schema_version WHERE version >= 3');
+    db.exec('DROP TABLE host_partitions');
     db.close();
     const after = stores.open({ path });
     expect(after.get(fpOf(1))?.url).toBe('https://www.example.com/old');
@@ -189,7 +192,60 @@ describe('the store file', () => {
       { url: 'https://www.example.com/old' },
       { url: '^/new' },
     ]);
-    expect(readFile(path, 'SELECT max(version) AS version FROM schema_version')).toEqual([{ version: 3 }]);
+    expect(readFile(path, 'SELECT max(version) AS version FROM schema_version')).toEqual([{ version: 4 }]);
+  });
+
+  it('keeps the hosts of a file written before host placement on the shard’s own partition', () => {
+    const path = stores.path();
+    const before = stores.open({ path, partition: 5 });
+    before.add(newUrl(1, { url: 'https://a.example.com/1', hostKey: 'a.example.com' }));
+    before.add(newUrl(2, { url: 'https://b.example.com/1', hostKey: 'b.example.com' }));
+    // The same host key in a second job is one host to the crawlers.
+    before.add(newUrl(3, { url: 'https://a.example.com/2', hostKey: 'a.example.com', job: 'job-b' }));
+    before.close();
+    // The file as version 3 wrote it: no placements, and requests of its hosts on partition 5.
+    const db = new DatabaseSync(path);
+    db.exec('DELETE FROM schema_version WHERE version = 4');
+    db.exec('DROP TABLE host_partitions');
+    db.close();
+    const after = stores.open({ path, partition: 5 });
+    expect(after.hostPartitions.get('a.example.com')).toBe(5);
+    expect(after.hostPartitions.get('b.example.com')).toBe(5);
+    expect(after.hostPartitions.get('c.example.com')).toBeUndefined();
+    expect([...after.hostPartitions.counts()]).toEqual([[5, 2]]);
+  });
+
+  it('records a host’s todo partition once, for good', () => {
+    const path = stores.path();
+    const store = stores.open({ path, partition: 1 });
+    expect(store.hostPartitions.counts().size).toBe(0);
+    store.transaction(() => {
+      store.hostPartitions.set('a.example.com', 3);
+      store.hostPartitions.set('b.example.com', 3);
+      store.hostPartitions.set('c.example.com', 1);
+    });
+    // A second decision for a host is a bug: it fails instead of moving the host.
+    expect(() => store.hostPartitions.set('a.example.com', 0)).toThrow();
+    // A decision undone with its transaction is not kept.
+    expect(() =>
+      store.transaction(() => {
+        store.hostPartitions.set('d.example.com', 2);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    store.close();
+    expect(() => store.hostPartitions.get('a.example.com')).toThrow(
+      expect.objectContaining({ code: 'store.closed' }),
+    );
+    const reopened = stores.open({ path, partition: 1 });
+    expect(reopened.hostPartitions.get('a.example.com')).toBe(3);
+    expect(reopened.hostPartitions.get('d.example.com')).toBeUndefined();
+    expect(new Map(reopened.hostPartitions.counts())).toEqual(
+      new Map([
+        [3, 2],
+        [1, 1],
+      ]),
+    );
   });
 
   it('refuses to open another partition’s file', () => {
