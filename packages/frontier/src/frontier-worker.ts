@@ -23,11 +23,13 @@ import {
   type ReasonCounts,
   StoreError,
   shardFileName,
+  type UrlEntry,
   type UrlState,
 } from '@kraul/store';
 import type { Logger, MetricsRegistry } from '@kraul/telemetry';
 import { FeedWindow, type FeedWindowOptions } from './feed-window.ts';
 import { maxInflightPerHost } from './host-cap.ts';
+import { HostPlacement, type HostPlacementMode } from './host-placement.ts';
 import { ProgressReporter } from './progress-reporter.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { emptyStats, FrontierShard, fetchRequestOf } from './shard.ts';
@@ -55,6 +57,12 @@ export interface FrontierWorkerOptions {
   feed?: Omit<FeedWindowOptions, 'leaseMs'>;
   /** Most URLs of one host per lease call, so big hosts cannot starve the rest. Default: 4. */
   perHostPerBatch?: number;
+  /**
+   * How a host's todo partition is picked before its first request (`HostPlacementMode`):
+   * `balanced` spreads the hosts evenly over the partitions, `hash` keeps each on its shard's
+   * own. Default: 'balanced'.
+   */
+  hostPlacement?: HostPlacementMode;
   /** A sent request not reported done or failed within this is sent again. Default: 600,000 ms. */
   leaseMs?: number;
   /** Pause between feeding rounds when nothing is due. Default: 250 ms. */
@@ -75,8 +83,8 @@ export interface FrontierWorkerOptions {
 
 /**
  * The frontier role: owns partitions of the schedule topic and, for each, the crawl state
- * in a shard store and the matching partition of the todo topic, which it feeds only while
- * the crawlers keep up.
+ * in a shard store, whose fetch requests it sends to the todo partitions of their hosts
+ * (`HostPlacement`) only while the crawlers keep up.
  */
 export class FrontierWorker {
   readonly #options: FrontierWorkerOptions;
@@ -85,6 +93,7 @@ export class FrontierWorker {
   readonly #consumer: TopicConsumer<ScheduleBatch>;
   readonly #shards = new Map<number, FrontierShard>();
   readonly #windows = new Map<number, FeedWindow>();
+  readonly #placement: HostPlacement;
   readonly #metrics;
   readonly #progress: ProgressReporter;
   #feeding: Promise<void> | undefined;
@@ -117,6 +126,7 @@ export class FrontierWorker {
     this.failed = new Promise((resolve) => {
       this.#onFailure = resolve;
     });
+    this.#placement = new HostPlacement(options.hostPlacement);
     const prefix = options.prefix ?? 'kraul';
     this.#topics = topicNames(prefix);
     // Bad window bounds are named now, not when the first partition is assigned.
@@ -140,7 +150,12 @@ export class FrontierWorker {
         'Failed and dropped URLs in the owned shards, by end state and reason',
         ['state', 'reason'],
       ),
-      window: m.gauge('frontier_feed_window', 'Fetch requests a todo partition may have out', ['partition']),
+      window: m.gauge('frontier_feed_window', 'Fetch requests a shard may have out', ['partition']),
+      hostsPlaced: m.gauge(
+        'frontier_hosts_placed',
+        'Hosts of the owned shards per todo partition they were placed on (host placement)',
+        ['partition'],
+      ),
       shards: m.gauge('frontier_shards', 'Partitions owned'),
       deadLetters: m.counter(
         'frontier_dead_letters_total',
@@ -179,6 +194,14 @@ export class FrontierWorker {
   async start(): Promise<void> {
     if (this.#options.openStore === undefined) {
       claimDataDir(this.#options.dataDir, { prefix: this.#options.prefix ?? 'kraul' });
+    }
+    // Before any shard opens: a host's partition is chosen among all of the todo topic's.
+    const admin = this.#options.bus.admin();
+    try {
+      const [todo] = await admin.describeTopics([this.#topics.todo]);
+      this.#placement.todoPartitions = todo!.partitions;
+    } finally {
+      await admin.close();
     }
     await this.#consumer.start();
     this.#feeding = this.#feedLoop();
@@ -237,6 +260,7 @@ export class FrontierWorker {
         this.#shards.get(partition)?.store.close();
         this.#shards.delete(partition);
         this.#windows.delete(partition);
+        this.#placement.closed(partition);
       }
       throw error;
     } finally {
@@ -249,6 +273,7 @@ export class FrontierWorker {
     const store = this.#options.openStore?.(partition) ?? this.#openSqlite(partition);
     const shard = new FrontierShard(store, this.#options.retry ?? DEFAULT_RETRY_POLICY);
     this.#shards.set(partition, shard);
+    this.#placement.opened(store);
     // The previous owner stopped between leasing and a confirmed send: those fetch requests may
     // never have reached the crawlers, and would wait for their leases to run out.
     const unsent = store.requeueUnsent(now);
@@ -270,6 +295,24 @@ export class FrontierWorker {
       partition,
       new FeedWindow(now, { ...this.#options.feed, leaseMs: this.#options.leaseMs ?? 600_000, inherited }),
     );
+  }
+
+  /** Puts leased entries that were not sent back in the queue, and says why. */
+  #requeue(shard: FrontierShard, entries: readonly UrlEntry[], error: unknown, message: string): void {
+    const { partition } = shard;
+    const failedAt = Date.now();
+    try {
+      shard.store.transaction(() => {
+        for (const entry of entries) shard.store.requeue(entry.fp, failedAt);
+      });
+    } catch (requeueError) {
+      // Their leases run out and they are sent again then: late, never lost.
+      this.#options.log.error(
+        { err: requeueError, partition, records: entries.length },
+        'fetch requests not sent could not be put back',
+      );
+    }
+    this.#options.log.warn({ err: error, partition, records: entries.length }, message);
   }
 
   /** Records a lease's fetch requests as sent, so a restart does not send them again. */
@@ -309,6 +352,7 @@ export class FrontierWorker {
       // Out of the maps first, so no round leases from it while its last send settles.
       this.#shards.delete(partition);
       this.#windows.delete(partition);
+      this.#placement.closed(partition);
       if (shard) closing.push([shard, this.#sending.get(partition)]);
     }
     this.#metrics.shards.set(this.#shards.size);
@@ -442,42 +486,33 @@ export class FrontierWorker {
         if (leased.dropped > 0) sentTotal += leased.dropped;
         continue;
       }
-      const records: OutgoingRecord[] = entries.map((entry) => {
-        const request = fetchRequestOf(entry);
-        return {
-          topic: this.#topics.todo,
-          key: entry.hostKey,
-          partition: shard.partition,
-          value: encodeMessage(request),
-          decoded: request,
-        };
-      });
       const { partition } = shard;
+      let records: OutgoingRecord[];
+      try {
+        const todoPartitions = this.#placement.partitionsOf(shard.store, entries);
+        records = entries.map((entry, index) => {
+          const request = fetchRequestOf(entry);
+          return {
+            topic: this.#topics.todo,
+            key: entry.hostKey,
+            partition: todoPartitions[index]!,
+            value: encodeMessage(request),
+            decoded: request,
+          };
+        });
+      } catch (error) {
+        // No partition could be recorded for a new host: nothing is sent, the URLs go back.
+        this.#requeue(shard, entries, error, 'fetch requests not sent: their hosts could not be placed');
+        continue;
+      }
       const sending = this.#producer.send(records).then(
         () => {
           this.#metrics.sent.inc(records.length);
           window.sent(records.length, records.length === credit || heldBack);
           this.#confirmSent(shard, entries[0]!.lease);
         },
-        (error: unknown) => {
-          // Not sent: back to the queue now rather than waiting for the leases to run out.
-          const failedAt = Date.now();
-          try {
-            shard.store.transaction(() => {
-              for (const entry of entries) shard.store.requeue(entry.fp, failedAt);
-            });
-          } catch (requeueError) {
-            // Their leases run out and they are sent again then: late, never lost.
-            this.#options.log.error(
-              { err: requeueError, partition, records: records.length },
-              'fetch requests not sent could not be put back',
-            );
-          }
-          this.#options.log.warn(
-            { err: error, partition, records: records.length },
-            'fetch requests not sent',
-          );
-        },
+        // Not sent: back to the queue now rather than waiting for the leases to run out.
+        (error: unknown) => this.#requeue(shard, entries, error, 'fetch requests not sent'),
       );
       this.#sending.set(
         partition,
@@ -490,6 +525,9 @@ export class FrontierWorker {
     }
     if (housekeeping) {
       for (const [state, count] of Object.entries(this.counts())) this.#metrics.urls.set({ state }, count);
+      this.#metrics.hostsPlaced.reset();
+      for (const [partition, hosts] of this.#placement.load())
+        this.#metrics.hostsPlaced.set({ partition: String(partition) }, hosts);
       const reasons = this.reasonCounts();
       // Reset and set in one synchronous step: a scrape sees the old values or the new, and a
       // reason whose count fell to zero leaves no stale sample.

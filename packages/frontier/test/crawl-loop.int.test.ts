@@ -14,7 +14,7 @@ import { JobRegistry, kraulTopicSpecs } from '@kraul/runtime';
 import { StrategyWorker } from '@kraul/strategy';
 import { createMetricsRegistry } from '@kraul/telemetry';
 import { testBrokers, uniqueName } from '@kraul/testkit';
-import { fingerprint, hostKey, partitionForKey } from '@kraul/url';
+import { fingerprint, hostKey } from '@kraul/url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrontierWorker } from '../src/frontier-worker.ts';
 import { makeJob, tempDir, waitUntil } from './fixtures.ts';
@@ -105,6 +105,8 @@ describe('strategy and frontier on Kafka', () => {
   it('crawls a synthetic link graph: every reachable URL requested exactly once, all done', async () => {
     const requests: FetchRequest[] = [];
     const misplaced: string[] = [];
+    // The todo partition each host's requests came on: one per host, for good.
+    const partitionOfHost = new Map<string, number>();
     // The test plays the crawler: each request becomes a page.fetched with the page's links,
     // and its offset is committed once that event is acknowledged.
     crawler = bus.consumer({
@@ -119,8 +121,9 @@ describe('strategy and frontier on Kafka', () => {
           const request = decodeMessage(record.value, 'todo') as FetchRequest;
           requests.push(request);
           const key = hostKey(request.url, 'hostname');
-          if (record.key !== key || partitionForKey(key, PARTITIONS) !== partition)
+          if (record.key !== key || (partitionOfHost.get(key) ?? partition) !== partition)
             misplaced.push(request.url);
+          partitionOfHost.set(key, partition);
           const event: PageFetched = {
             type: 'page.fetched',
             job: request.job,
@@ -171,6 +174,11 @@ describe('strategy and frontier on Kafka', () => {
       requests.every((request) => request.attempt === 1 && request.fp === fingerprint(request.url)),
     ).toBe(true);
     expect(misplaced).toEqual([]);
+    // The frontier spreads the hosts evenly over the todo partitions: 2, 2 and 1 of the five.
+    const hostsPerPartition = [0, 1, 2].map(
+      (partition) => [...partitionOfHost.values()].filter((placed) => placed === partition).length,
+    );
+    expect(hostsPerPartition.sort()).toEqual([1, 2, 2]);
     // The denied links of every fetched page are recorded as dropped, out of scope, once each.
     const denied = new Set(
       [...expected].flatMap((url) =>

@@ -75,7 +75,7 @@ async function scheduleLag(): Promise<number> {
 }
 
 describe('FrontierWorker flow control', () => {
-  it('keeps the requests out on a partition within its window, and feeds more as they are reported', async () => {
+  it('keeps the requests out of a shard within its window, and feeds more as they are reported', async () => {
     await setUp();
     const hosts = hostsOn(0, 5);
     const urls = hosts.flatMap((host) => urlsOf(host, 8));
@@ -94,23 +94,24 @@ describe('FrontierWorker flow control', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const received = crawler.on(0).length;
+        const received = crawler.received.length;
         maxOut = Math.max(maxOut, received - worker.counts('job-1').done);
         await sleep(5);
       }
     })();
 
     // Nobody reports: feeding stops once the window is out, whatever the crawler commits.
-    await waitUntil('the first requests', () => crawler.on(0).length >= window);
-    await crawler.commit(0, window);
+    await waitUntil('the first requests', () => crawler.received.length >= window);
+    for (let partition = 0; partition < PARTITIONS; partition += 1)
+      await crawler.commit(partition, crawler.on(partition).length);
     await sleep(300);
-    expect(crawler.on(0)).toHaveLength(window);
+    expect(crawler.received).toHaveLength(window);
 
     // A slow crawler: three reports at a time.
     let reported = 0;
     while (reported < urls.length) {
-      await waitUntil('feeding to go on', () => crawler.on(0).length > reported);
-      const next = crawler.on(0).slice(reported, reported + 3);
+      await waitUntil('feeding to go on', () => crawler.received.length > reported);
+      const next = crawler.received.slice(reported, reported + 3);
       await cluster.sendDecisions(
         hosts[0]!,
         next.map((received) => doneFor(received)),
@@ -123,12 +124,20 @@ describe('FrontierWorker flow control', () => {
 
     expect(maxOut).toBeGreaterThan(0);
     expect(maxOut).toBeLessThanOrEqual(window);
-    const requested = crawler.on(0).map(({ request }) => request.url);
+    const requested = crawler.received.map(({ request }) => request.url);
     expect(requested.sort()).toEqual([...urls].sort());
-    expect(crawler.received.every(({ record }) => record.partition === 0)).toBe(true);
+    // The shard's five hosts spread over the four todo partitions, each host on one of them.
+    const partitionsOfHost = new Map<string, Set<number>>();
+    for (const { request, record: todo } of crawler.received) {
+      const host = new URL(request.url).hostname;
+      partitionsOfHost.set(host, (partitionsOfHost.get(host) ?? new Set()).add(todo.partition));
+    }
+    expect([...partitionsOfHost.values()].map((partitions) => partitions.size)).toEqual([1, 1, 1, 1, 1]);
+    const hostsPerPartition = [...partitionsOfHost.values()].map((partitions) => [...partitions][0]!);
+    expect(new Set(hostsPerPartition)).toEqual(new Set([0, 1, 2, 3]));
   });
 
-  it('interleaves hosts in a batch and writes each request to the todo partition of its schedule partition', async () => {
+  it('interleaves hosts in a batch and, placing by hash, writes each request to the todo partition of its schedule partition', async () => {
     await setUp();
     const all: string[] = [];
     for (let partition = 0; partition < PARTITIONS; partition += 1) {
@@ -142,7 +151,11 @@ describe('FrontierWorker flow control', () => {
       all.push(...decisions.map((decision) => decision.url));
       await cluster.sendDecisions(big!, decisions);
     }
-    await startWorker({ feed: { initialWindow: 6, minWindow: 6, maxWindow: 6 }, perHostPerBatch: 2 });
+    await startWorker({
+      feed: { initialWindow: 6, minWindow: 6, maxWindow: 6 },
+      perHostPerBatch: 2,
+      hostPlacement: 'hash',
+    });
 
     for (let partition = 0; partition < PARTITIONS; partition += 1) {
       await waitUntil(`the first batch of partition ${partition}`, () => crawler.on(partition).length >= 6);
@@ -189,17 +202,17 @@ describe('FrontierWorker flow control', () => {
     await startWorker({ feed: { initialWindow: 32, minWindow: 32, maxWindow: 32 }, perHostPerBatch: 4 });
 
     // Nothing is reported: the first host gets its quarter of the window and no more.
-    await waitUntil("the first host's share", () => crawler.on(0).length >= 8);
+    await waitUntil("the first host's share", () => crawler.received.length >= 8);
     await sleep(200);
-    expect(crawler.on(0)).toHaveLength(8);
+    expect(crawler.received).toHaveLength(8);
 
     // The window has room, and the host found next is fed without waiting for a report.
     await cluster.sendDecisions(
       later!,
       urlsOf(later!, 3).map((url) => schedule(url)),
     );
-    await waitUntil("the later host's requests", () => crawler.on(0).length >= 11);
-    const requestedHosts = crawler.on(0).map(({ request }) => new URL(request.url).hostname);
+    await waitUntil("the later host's requests", () => crawler.received.length >= 11);
+    const requestedHosts = crawler.received.map(({ request }) => new URL(request.url).hostname);
     expect(requestedHosts.filter((host) => host === later)).toHaveLength(3);
     expect(requestedHosts.filter((host) => host === first)).toHaveLength(8);
   });
@@ -339,6 +352,92 @@ describe('FrontierWorker restart', () => {
     await startWorker({ releaseLeasesOnOpen: true });
     await waitUntil('the released leases sent again', () => crawler.received.length === 4);
     expect(crawler.received.slice(2).map(({ request }) => request.attempt)).toEqual([2, 2]);
+  });
+});
+
+describe('FrontierWorker host placement', () => {
+  /** The todo partitions each host's requests came on, from what the crawler received. */
+  function partitionsOfHosts(): Map<string, Set<number>> {
+    const partitions = new Map<string, Set<number>>();
+    for (const { request, record: todo } of crawler.received) {
+      const host = new URL(request.url).hostname;
+      partitions.set(host, (partitions.get(host) ?? new Set()).add(todo.partition));
+    }
+    return partitions;
+  }
+
+  const onlyPartition = (host: string): number => {
+    const partitions = [...(partitionsOfHosts().get(host) ?? [])];
+    expect(partitions, host).toHaveLength(1);
+    return partitions[0]!;
+  };
+
+  it('spreads hosts evenly over the todo partitions and keeps each on its own, across a restart', async () => {
+    await setUp();
+    // Eight hosts whose hash puts all of them on partition 0.
+    const hosts = hostsOn(0, 8);
+    await cluster.sendDecisions(
+      hosts[0]!,
+      hosts.flatMap((host) => urlsOf(host, 2)).map((url) => schedule(url)),
+    );
+    const metrics = createMetricsRegistry();
+    const first = await startWorker({ metrics });
+    await waitUntil('every first request', () => crawler.received.length === 16);
+    const placed = new Map(hosts.map((host) => [host, onlyPartition(host)]));
+    const hostsPerPartition = (of: Map<string, number>) =>
+      [...of.values()].reduce((counts, partition) => {
+        counts[partition]! += 1;
+        return counts;
+      }, new Array<number>(PARTITIONS).fill(0));
+    expect(hostsPerPartition(placed)).toEqual([2, 2, 2, 2]);
+    // The gauges are refreshed with the housekeeping of a feed round (at least once a second).
+    await waitUntil('the placement gauges', async () => {
+      const text = await metrics.metrics();
+      return [0, 1, 2, 3].every((partition) =>
+        text.includes(`kraul_frontier_hosts_placed{partition="${partition}"} 2`),
+      );
+    });
+    await stopWorker(first);
+
+    // The same hosts again, and four new ones of partition 1, for a new worker on the same data.
+    const later = hostsOn(1, 4, 'later-');
+    await cluster.sendDecisions(
+      hosts[0]!,
+      hosts.flatMap((host) => urlsOf(host, 1, 2)).map((url) => schedule(url)),
+    );
+    await cluster.sendDecisions(
+      later[0]!,
+      later.flatMap((host) => urlsOf(host, 1)).map((url) => schedule(url)),
+    );
+    await startWorker();
+    await waitUntil('the requests after the restart', () => crawler.received.length === 28);
+    for (const host of hosts) expect(onlyPartition(host), host).toBe(placed.get(host));
+    const placedLater = new Map(later.map((host) => [host, onlyPartition(host)]));
+    expect(hostsPerPartition(placedLater)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('places new hosts on their shard’s own partition by hash, and leaves hosts placed before where they are', async () => {
+    await setUp();
+    const hosts = hostsOn(2, 4);
+    await cluster.sendDecisions(
+      hosts[0]!,
+      hosts.flatMap((host) => urlsOf(host, 1)).map((url) => schedule(url)),
+    );
+    const balanced = await startWorker();
+    await waitUntil('the balanced requests', () => crawler.received.length === 4);
+    const placed = new Map(hosts.map((host) => [host, onlyPartition(host)]));
+    expect(new Set(placed.values())).toEqual(new Set([0, 1, 2, 3]));
+    await stopWorker(balanced);
+
+    const [added] = hostsOn(2, 1, 'added-');
+    await cluster.sendDecisions(
+      hosts[0]!,
+      [...hosts.flatMap((host) => urlsOf(host, 1, 1)), ...urlsOf(added!, 2)].map((url) => schedule(url)),
+    );
+    await startWorker({ hostPlacement: 'hash' });
+    await waitUntil('the requests placed by hash', () => crawler.received.length === 10);
+    for (const host of hosts) expect(onlyPartition(host), host).toBe(placed.get(host));
+    expect(onlyPartition(added!)).toBe(2);
   });
 });
 

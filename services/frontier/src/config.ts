@@ -20,6 +20,12 @@ export const frontierConfigSchema = z.object({
     .default(4_096)
     .describe('Most fetch requests a todo partition may have out (memory bound)'),
   perHostPerBatch: z.int().min(1).default(4).describe('Most URLs of one host per lease call'),
+  hostPlacement: z
+    .enum(['balanced', 'hash'])
+    .default('balanced')
+    .describe(
+      "A new host's todo partition: the one with the fewest hosts (balanced) or its shard's own (hash)",
+    ),
   lease: duration()
     .default(600_000)
     .describe('A request not reported done or failed within this is sent again'),

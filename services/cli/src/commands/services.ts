@@ -126,6 +126,7 @@ const ROLES: Readonly<
         initialWindow: Math.min(Math.max(64, config.feedMinWindow), config.feedMaxWindow),
       },
       perHostPerBatch: config.perHostPerBatch,
+      hostPlacement: config.hostPlacement,
       leaseMs: config.lease,
       feedIntervalMs: config.feedInterval,
       retry: { baseMs: config.retryBase, maxMs: config.retryMax },
