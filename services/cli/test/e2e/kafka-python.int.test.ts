@@ -112,7 +112,9 @@ describe("kafka-python, the seed's own client, next to a kraul cluster", () => {
     for (const url of [...expected, ...seeds]) expect(pageUrls, url).toContain(url);
     for (const record of pages) expect(record.value?.['type']).toBe('page.document');
 
-    // Every keyed record kraul wrote sits where Java's and Python's partitioner put its key.
+    // Every keyed record kraul wrote sits where Java's and Python's partitioner put its key,
+    // except fetch requests: the frontier places each host on a todo partition of its choosing
+    // (host placement), and keeps all of a host's requests there.
     const internal = parseLines<PythonRecord>(
       await runPython(script, [
         'read',
@@ -132,9 +134,20 @@ describe("kafka-python, the seed's own client, next to a kraul cluster", () => {
       new Set(['todo', 'events', 'schedule', 'pages'].map((topic) => `${prefix}.${topic}`)),
     );
     const misplaced = internal.filter(
-      (record) => record.key !== null && record.partition !== record.pythonPartition,
+      (record) =>
+        record.key !== null &&
+        record.topic !== `${prefix}.todo` &&
+        record.partition !== record.pythonPartition,
     );
     expect(misplaced).toEqual([]);
+    const todoPartitionsOfHost = new Map<string, Set<number>>();
+    for (const record of internal.filter((record) => record.topic === `${prefix}.todo`)) {
+      expect(record.key).not.toBeNull();
+      const partitions = todoPartitionsOfHost.get(record.key!) ?? new Set<number>();
+      todoPartitionsOfHost.set(record.key!, partitions.add(record.partition));
+    }
+    expect(todoPartitionsOfHost.size).toBeGreaterThan(1);
+    for (const [host, partitions] of todoPartitionsOfHost) expect([...partitions], host).toHaveLength(1);
 
     const exits = await stopRoles([cluster.frontier, cluster.strategy, cluster.crawler]);
     roles.splice(0);
