@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { startSiteProcess } from '@kraul/testkit/site-process';
 import { decimal, integer, table, times } from '../report/format.ts';
 import { maximum, median, minimum } from '../report/stats.ts';
@@ -25,6 +26,10 @@ const RATE_WINDOW = { ms: 1_000 };
 
 interface ScaleSample extends CrawlRates {
   shares: CrawlerShare[];
+  /** CPU of the roles and the broker per page, ms. */
+  cpuMsPerPage: number;
+  /** CPU of every process of the crawl (roles, broker, site) over the machine's capacity meanwhile. */
+  machineShare: number;
 }
 
 /**
@@ -56,14 +61,19 @@ export async function benchScale(options: ScaleBenchOptions): Promise<string> {
         await site.mark();
         const label = `round ${round + 1}, latency-bound site, ${crawlers} crawler process(es)`;
         const result = await checkedKafkaCrawl(site, options, crawlers, label);
+        const crawlCpuMicros = result.cpuMicros + (result.brokerCpuMicros ?? 0);
+        const siteCpuMicros = (await site.log()).cpuMicros;
         const sample = {
           ...crawlRates(result, expected.size, RATE_WINDOW),
           shares: result.crawlerShares ?? [],
+          cpuMsPerPage: crawlCpuMicros / 1_000 / expected.size,
+          machineShare: (crawlCpuMicros + siteCpuMicros) / 1_000 / (result.wallMs * availableParallelism()),
         };
         samples.get(crawlers)!.push(sample);
         options.progress(
           `crawl ${label}: ${integer(sample.pagesPerSecond)} pages/s, steady ${integer(sample.steadyPagesPerSecond)}, ` +
-            `hosts per crawler ${hostsPerCrawler(sample.shares)}`,
+            `hosts per crawler ${hostsPerCrawler(sample.shares)}, ${decimal(sample.cpuMsPerPage, 2)} CPU ms/page, ` +
+            `${integer(sample.machineShare * 100)}% of the machine's CPU`,
         );
       }
     }
@@ -100,6 +110,8 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
       list.map((sample) => hostsPerCrawler(sample.shares)).join(', '),
       times(median(list.map((sample) => shareBound(sample.shares)))),
       decimal(median(list.map((sample) => sample.rampMs)) / 1_000, 1),
+      decimal(median(list.map((sample) => sample.cpuMsPerPage)), 2),
+      `${integer(median(list.map((sample) => sample.machineShare * 100)))}%`,
     ];
   });
   return [
@@ -116,13 +128,19 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
       "site's hosts link only to their neighbours in a ring (page n of host h to hosts h ± 1), so the last host " +
       `is found ${Math.ceil((options.hosts - 1) / 2)} hops from the seed, each hop a robots.txt and a page of ` +
       `${options.pageDelayMs} ms and a pass through the topics: until then not every crawler has hosts, and that ` +
-      'start weighs N times as much in a crawl N times as short. The tail: hosts go to partitions by the hash ' +
-      'of their name and a crawler owns whole partitions, so the crawlers hold unequal shares of the hosts ' +
-      "(each round's split is in the table, from the User-Agent each crawler process sends), and the busiest " +
-      'ends the crawl while the others have run dry. "÷ 1 crawler the shares allow" is all requests over the ' +
-      "busiest crawler's: the gain if every crawler worked at one crawler's pace. Within a crawler, the hosts " +
-      'furthest from done are served first, so its hosts end together rather than the ones found last ending ' +
-      'alone. "Ramp" is when the rate over the last second first reached 90% of the steady rate.',
+      'start weighs N times as much in a crawl N times as short. The tail: a crawler owns whole partitions, ' +
+      'so the crawl ends with the busiest one. The frontier spreads the hosts evenly over the todo partitions ' +
+      '(host placement, docs/architecture.md), so crawlers whose number divides the partition count hold equal ' +
+      "shares (each round's split is in the table, from the User-Agent each crawler process sends); by the hash " +
+      'of their names, the same hosts split 9/8/7 over three crawlers. "÷ 1 crawler the shares allow" is all ' +
+      "requests over the busiest crawler's: the gain if every crawler worked at one crawler's pace. Within a " +
+      'crawler, the hosts furthest from done are served first, so its hosts end together rather than the ones ' +
+      'found last ending alone. "Ramp" is when the rate over the last second first reached 90% of the steady ' +
+      'rate. "CPU ms/page" is the roles\' and the broker\'s CPU time per page; "machine CPU" is the CPU time of ' +
+      "every process of the crawl, the site's included, over all cores for the crawl's duration. At a few " +
+      'pages per partition per second most records travel alone, so the per-request costs of the Kafka client ' +
+      'and the broker are paid per page (several times the cost per page of the crawl above), and the crawlers ' +
+      'added run short of CPU before they run short of hosts.',
     '',
     table(
       [
@@ -136,8 +154,10 @@ function describe(options: ScaleBenchOptions, pages: number, samples: Map<number
         'hosts per crawler, each round',
         '÷ 1 crawler the shares allow',
         'ramp (s)',
+        'CPU ms/page',
+        'machine CPU',
       ],
-      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       rows,
     ),
   ].join('\n');
