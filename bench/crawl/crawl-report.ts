@@ -51,7 +51,7 @@ export function describeCrawlBench(
     contendersParagraph(contenders),
     '',
     "The diagnostic row is the first crawl with one setting changed: the frontier's feed window (how many " +
-      'fetch requests a todo partition may have out, not yet reported done or failed) fixed at 64 instead of ' +
+      'fetch requests a shard may have out, not yet reported done or failed) fixed at 64 instead of ' +
       'following the crawler\'s completion rate (docs/architecture.md, "Flow control"). The two rows ' +
       'differ by that setting alone; on a site with no latency, where the crawler is never short of work, ' +
       "the difference between them is within the rounds' spread.",

@@ -50,8 +50,8 @@ export interface FrontierWorkerOptions {
   /** Opens a shard's store; default: a sqlite file in dataDir. */
   openStore?: (partition: number) => FrontierShardStore;
   /**
-   * Flow control per todo partition (docs/architecture.md, "Flow control"): the window of
-   * requests out on a partition follows its crawler's completion rate. `leaseMs` is taken from
+   * Flow control per shard (docs/architecture.md, "Flow control"): the window of requests a
+   * shard has out follows the completion rate of its hosts. `leaseMs` is taken from
    * the frontier's own setting.
    */
   feed?: Omit<FeedWindowOptions, 'leaseMs'>;

@@ -12,13 +12,13 @@ export const frontierConfigSchema = z.object({
     .describe("Folder of the shard databases, one sqlite file per partition; empty or kraul's own"),
   feedTargetLatency: duration()
     .default(2_000)
-    .describe("Work a todo partition may hold, in time at its crawler's measured completion rate"),
-  feedMinWindow: z.int().min(1).default(32).describe('Fewest fetch requests a todo partition may have out'),
+    .describe("Work a shard may have out, in time at its hosts' measured completion rate"),
+  feedMinWindow: z.int().min(1).default(32).describe('Fewest fetch requests a shard may have out'),
   feedMaxWindow: z
     .int()
     .min(1)
     .default(4_096)
-    .describe('Most fetch requests a todo partition may have out (memory bound)'),
+    .describe('Most fetch requests a shard may have out (memory bound)'),
   perHostPerBatch: z.int().min(1).default(4).describe('Most URLs of one host per lease call'),
   hostPlacement: z
     .enum(['balanced', 'hash'])
