@@ -38,6 +38,8 @@ export interface KafkaTopicUse {
 export interface KafkaCrawlResult extends CrawlResult {
   /** CPU of the broker over the crawl, when its process could be found (it is shared: other clients count too). */
   brokerCpuMicros?: number;
+  /** CPU of the site's process over the crawl, from the same read of its log as `documents`. */
+  siteCpuMicros: number;
   topics: KafkaTopicUse[];
   /** How long `kraul job create` took to say the job was created (its own start included): not in `wallMs`. */
   jobCreateMs: number;
@@ -199,6 +201,7 @@ export async function crawlWithKafka(site: SiteProcess, plan: KafkaCrawlPlan): P
       wallMs,
       lastDocumentMs,
       cpuMicros,
+      siteCpuMicros: log.cpuMicros,
       maxRssBytes: roles.reduce((sum, role) => sum + role.peakRssBytes, 0),
       ...(brokerBefore !== undefined && brokerAfter !== undefined
         ? { brokerCpuMicros: brokerAfter - brokerBefore }

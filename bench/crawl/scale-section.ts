@@ -62,12 +62,12 @@ export async function benchScale(options: ScaleBenchOptions): Promise<string> {
         const label = `round ${round + 1}, latency-bound site, ${crawlers} crawler process(es)`;
         const result = await checkedKafkaCrawl(site, options, crawlers, label);
         const crawlCpuMicros = result.cpuMicros + (result.brokerCpuMicros ?? 0);
-        const siteCpuMicros = (await site.log()).cpuMicros;
         const sample = {
           ...crawlRates(result, expected.size, RATE_WINDOW),
           shares: result.crawlerShares ?? [],
           cpuMsPerPage: crawlCpuMicros / 1_000 / expected.size,
-          machineShare: (crawlCpuMicros + siteCpuMicros) / 1_000 / (result.wallMs * availableParallelism()),
+          machineShare:
+            (crawlCpuMicros + result.siteCpuMicros) / 1_000 / (result.wallMs * availableParallelism()),
         };
         samples.get(crawlers)!.push(sample);
         options.progress(

@@ -19,7 +19,7 @@ export type HostPlacementMode = 'balanced' | 'hash';
  * that partition, which is what keeps politeness without locks.
  */
 export class HostPlacement {
-  readonly mode: HostPlacementMode;
+  readonly #mode: HostPlacementMode;
   #todoPartitions = 0;
   /** Hosts per todo partition over the open shards. */
   readonly #load = new Map<number, number>();
@@ -27,7 +27,7 @@ export class HostPlacement {
   readonly #shardLoad = new Map<number, Map<number, number>>();
 
   constructor(mode: HostPlacementMode = 'balanced') {
-    this.mode = mode;
+    this.#mode = mode;
   }
 
   /** The todo topic's partition count, from the broker: the partitions a host may be given. */
@@ -89,7 +89,7 @@ export class HostPlacement {
 
   #choose(shardPartition: number): number {
     const count = this.#todoPartitions;
-    if (this.mode === 'hash' || count <= 1 || shardPartition >= count) return shardPartition;
+    if (this.#mode === 'hash' || count <= 1 || shardPartition >= count) return shardPartition;
     // The least loaded partition, looking from the shard's own onwards: a tie keeps a host
     // where its hash put it, and the shards' next hosts spread instead of piling on partition 0.
     let best = shardPartition;

@@ -68,6 +68,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const urlsOf = (host: string, count: number, from = 0): string[] =>
   Array.from({ length: count }, (_, n) => `https://${host}/page/${from + n}`);
 
+/** The todo partitions each host's requests came on, from what the crawler received. */
+function partitionsOfHosts(): Map<string, Set<number>> {
+  const partitions = new Map<string, Set<number>>();
+  for (const { request, record: todo } of crawler.received) {
+    const host = new URL(request.url).hostname;
+    partitions.set(host, (partitions.get(host) ?? new Set()).add(todo.partition));
+  }
+  return partitions;
+}
+
 /** The frontier group's lag on the schedule topic, over every partition. */
 async function scheduleLag(): Promise<number> {
   const lags = await cluster.admin.lag(groupId(cluster.prefix, 'frontier'), cluster.topics.schedule);
@@ -127,11 +137,7 @@ describe('FrontierWorker flow control', () => {
     const requested = crawler.received.map(({ request }) => request.url);
     expect(requested.sort()).toEqual([...urls].sort());
     // The shard's five hosts spread over the four todo partitions, each host on one of them.
-    const partitionsOfHost = new Map<string, Set<number>>();
-    for (const { request, record: todo } of crawler.received) {
-      const host = new URL(request.url).hostname;
-      partitionsOfHost.set(host, (partitionsOfHost.get(host) ?? new Set()).add(todo.partition));
-    }
+    const partitionsOfHost = partitionsOfHosts();
     expect([...partitionsOfHost.values()].map((partitions) => partitions.size)).toEqual([1, 1, 1, 1, 1]);
     const hostsPerPartition = [...partitionsOfHost.values()].map((partitions) => [...partitions][0]!);
     expect(new Set(hostsPerPartition)).toEqual(new Set([0, 1, 2, 3]));
@@ -356,16 +362,6 @@ describe('FrontierWorker restart', () => {
 });
 
 describe('FrontierWorker host placement', () => {
-  /** The todo partitions each host's requests came on, from what the crawler received. */
-  function partitionsOfHosts(): Map<string, Set<number>> {
-    const partitions = new Map<string, Set<number>>();
-    for (const { request, record: todo } of crawler.received) {
-      const host = new URL(request.url).hostname;
-      partitions.set(host, (partitions.get(host) ?? new Set()).add(todo.partition));
-    }
-    return partitions;
-  }
-
   const onlyPartition = (host: string): number => {
     const partitions = [...(partitionsOfHosts().get(host) ?? [])];
     expect(partitions, host).toHaveLength(1);
