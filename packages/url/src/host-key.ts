@@ -89,10 +89,13 @@ function plainHostname(url: string): string | undefined {
     if (!isPlainHostChar(code)) return undefined;
     if (code === DOT) lastLabelStart = end + 1;
   }
-  // An empty or dot-final host, or a last label starting with a digit (an IPv4 literal in
-  // some notation, or invalid), needs the parser.
-  if (lastLabelStart === end || isDigit(url.charCodeAt(lastLabelStart))) return undefined;
+  // An empty or dot-final host needs the parser.
+  if (lastLabelStart === end) return undefined;
   const hostname = url.slice(start, end);
+  // A last label starting with a digit is an IPv4 literal in some notation, or invalid. Strict
+  // dotted decimal (`isIPv4`: four parts of 0-255, no leading zeros) is the parser's own
+  // canonical form; any other notation (`0x7f.1`, `127.1`, `010.0.0.1`) needs the parser.
+  if (isDigit(url.charCodeAt(lastLabelStart))) return isIPv4(hostname) ? hostname : undefined;
   return hostname.includes('xn--') ? undefined : hostname;
 }
 

@@ -23,6 +23,12 @@ describe("hostKey 'hostname'", () => {
     ['http://[::1]/', '::1'],
     ['http://0x7f.1/', '127.0.0.1'],
     ['http://10.0.0.1:8080/', '10.0.0.1'],
+    // IPv4 in notations other than strict dotted decimal: the parser's canonical form.
+    ['http://127.1/', '127.0.0.1'],
+    ['http://010.0.0.1/', '8.0.0.1'],
+    ['http://192.168.000.1/', '192.168.0.1'],
+    ['http://4294967295/', '255.255.255.255'],
+    ['http://1.2.3.4./', '1.2.3.4'],
   ])('%s → %s', (url, expected) => {
     expect(hostKey(url)).toBe(expected);
     expect(hostKey(url, 'hostname')).toBe(expected);
@@ -94,6 +100,7 @@ describe('hostKey errors', () => {
     expect(() => hostKey('example.com')).toThrow(InvalidUrlError);
     expect(() => hostKey('http://./')).toThrow(InvalidUrlError);
     expect(() => hostKey('http://foo.123/')).toThrow(InvalidUrlError);
+    expect(() => hostKey('http://1.2.3.256/')).toThrow(InvalidUrlError);
   });
 
   it('rejects an unknown mode', () => {
