@@ -69,8 +69,8 @@ export async function benchFrontierScale(
     `Goals at ${integer(largest.urls)} known URLs: peak RSS at most ${mebibytes(RSS_GOAL_BYTES)} MiB ` +
       `(${met(largest.peakRssBytes <= RSS_GOAL_BYTES)}); at most ${DISK_GOAL_BYTES_PER_URL} bytes on disk per ` +
       `URL, half of the 243 measured before (${met(largest.diskBytesPerUrl <= DISK_GOAL_BYTES_PER_URL)}). ` +
-      'A URL row holds the URL without its scheme and host (about 50 bytes here), its 16-character ' +
-      'fingerprint, which the unique index repeats, and a dozen small columns; queued URLs also sit in the ' +
-      'per-host ready index.',
+      'A URL row holds the URL without its scheme and host (about 56 bytes here), its 8-byte ' +
+      'fingerprint, which the unique index repeats, its score (8 bytes) and a dozen small columns; queued ' +
+      'URLs also sit in the per-host ready index (host, score).',
   ].join('\n');
 }

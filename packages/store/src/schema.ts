@@ -127,8 +127,12 @@ function backfillReasons(db: DatabaseSync): void {
 interface Migration {
   version: number;
   sql: string;
+  /** Checks before the schema change, in the same transaction: a throw leaves the file as it was. */
+  before?: (db: DatabaseSync) => void;
   /** Data changes after the schema change, in the same transaction. */
   after?: (db: DatabaseSync) => void;
+  /** The migration rewrites a table: the file is vacuumed once the migrations are done, if it holds URLs. */
+  vacuum?: boolean;
 }
 
 /**
@@ -157,12 +161,76 @@ function placeEarlierHosts(db: DatabaseSync): void {
     JOIN store_meta ON store_meta.key = 'partition'`);
 }
 
+/**
+ * Version 5: a fingerprint is stored as its 8 bytes, not as 16 hex characters, in the URL row
+ * and again in its unique index: 16 bytes less per known URL. Statements convert at the edge
+ * (`unhex(?)` in, `lower(hex(fp))` out), so the store's interface keeps the protocol's hex form.
+ * The table is rebuilt rather than updated in place: the rows are copied in rowid order with
+ * their fingerprints converted, and the unique index is then built by one sort instead of a
+ * random insert per row. The indexes of version 1 are made again as they were. The copy leaves
+ * the old table's pages free, so `migrate` vacuums the file afterwards.
+ */
+const URL_COLUMNS_V5 = `id, fp, host_id, job_id, state, score, depth, attempts, not_before, url, lease,
+  lease_expires_at, last_fetch_at, next_fetch_at, status, etag, last_modified, error_class, meta, reason, message`;
+const V5 = `
+CREATE TABLE urls_v5 (
+  id INTEGER PRIMARY KEY,
+  fp BLOB NOT NULL CHECK (length(fp) = 8),
+  host_id INTEGER NOT NULL REFERENCES hosts (host_id),
+  job_id INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  score REAL NOT NULL,
+  depth INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  url TEXT NOT NULL,
+  lease TEXT,
+  lease_expires_at INTEGER,
+  last_fetch_at INTEGER,
+  next_fetch_at INTEGER,
+  status INTEGER,
+  etag TEXT,
+  last_modified TEXT,
+  error_class TEXT,
+  meta TEXT,
+  reason TEXT,
+  message TEXT
+);
+INSERT INTO urls_v5 (${URL_COLUMNS_V5})
+  SELECT ${URL_COLUMNS_V5.replace('fp,', "CASE WHEN typeof(fp) = 'text' THEN unhex(fp) ELSE fp END,")}
+  FROM urls ORDER BY id;
+DROP TABLE urls;
+ALTER TABLE urls_v5 RENAME TO urls;
+CREATE UNIQUE INDEX urls_fp ON urls (fp);
+CREATE INDEX urls_ready_lane ON urls (host_id, score DESC) WHERE state = ${STATE.ready};
+CREATE INDEX urls_waiting ON urls (job_id, not_before) WHERE state = ${STATE.waiting};
+CREATE INDEX urls_revisits ON urls (job_id, next_fetch_at)
+  WHERE state = ${STATE.done} AND next_fetch_at IS NOT NULL;
+CREATE INDEX urls_leases ON urls (lease_expires_at) WHERE state = ${STATE.inflight};
+`;
+
+/** Refuses, before the copy, a file with a fingerprint that is not 16 hex characters: its row would be lost. */
+function checkFingerprints(db: DatabaseSync): void {
+  const bad = db
+    .prepare(`SELECT count(*) AS count, min(fp) AS example FROM urls
+      WHERE typeof(fp) = 'text' AND (length(fp) != 16 OR unhex(fp) IS NULL)`)
+    .get() as { count: number; example: string | null };
+  if (bad.count > 0) {
+    throw new StoreError(
+      STORE_ERROR_CODES.invalidRows,
+      `${bad.count} URL rows hold a fingerprint that is not 16 hex characters (e.g. ${JSON.stringify(bad.example)}); the file cannot move to schema version 5`,
+      { rows: bad.count, example: bad.example },
+    );
+  }
+}
+
 /** Applied in order; a released migration is never edited, a change is a new version. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: backfillReasons },
   { version: 3, sql: V3 },
   { version: 4, sql: V4, after: placeEarlierHosts },
+  { version: 5, before: checkFingerprints, sql: V5, vacuum: true },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
@@ -186,10 +254,12 @@ export function migrate(db: DatabaseSync, now: number = Date.now()): number {
     );
   }
   const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+  let vacuum = false;
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
+      migration.before?.(db);
       db.exec(migration.sql);
       migration.after?.(db);
       record.run(migration.version, now);
@@ -198,6 +268,10 @@ export function migrate(db: DatabaseSync, now: number = Date.now()): number {
       db.exec('ROLLBACK');
       throw error;
     }
+    vacuum ||= migration.vacuum === true;
   }
+  // A new file has nothing to give back; a file whose table was rewritten holds the old copy's pages.
+  if (vacuum && db.prepare('SELECT EXISTS (SELECT 1 FROM urls) AS found').get()?.['found'] === 1)
+    db.exec('VACUUM');
   return current;
 }

@@ -1,10 +1,14 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { COUNTER_COLUMNS, STATE } from './schema.ts';
 
+// Fingerprints are stored as 8 bytes (schema version 5) and cross this edge as the protocol's
+// 16 hex characters: `unhex(?)` in, `lower(hex(fp))` out. An argument that is not hex matches
+// no row, and a row cannot be written with one (unhex gives NULL, which the column refuses).
+//
 // State codes are written into the SQL as literals, never bound as parameters: SQLite only
 // uses a partial index when the query's WHERE clause literally implies the index's.
 
-const URL_COLUMNS = `u.id, u.fp, u.host_id, u.job_id, u.state, u.score, u.depth, u.attempts, u.not_before,
+const URL_COLUMNS = `u.id, lower(hex(u.fp)) AS fp, u.host_id, u.job_id, u.state, u.score, u.depth, u.attempts, u.not_before,
   u.url, u.lease, u.lease_expires_at, u.last_fetch_at, u.next_fetch_at, u.status, u.etag,
   u.last_modified, u.error_class, u.meta, h.host_key`;
 
@@ -16,11 +20,13 @@ const TOTAL = COUNTER_COLUMNS.filter((column) => column !== 'dropped').join(' + 
 export function prepareStatements(db: DatabaseSync) {
   const p = (sql: string): StatementSync => db.prepare(sql);
   return {
-    urlState: p('SELECT id, state, host_id, job_id FROM urls WHERE fp = ?'),
-    urlByFp: p(`SELECT ${URL_COLUMNS} FROM urls u JOIN hosts h ON h.host_id = u.host_id WHERE u.fp = ?`),
+    urlState: p('SELECT id, state, host_id, job_id FROM urls WHERE fp = unhex(?)'),
+    urlByFp: p(
+      `SELECT ${URL_COLUMNS} FROM urls u JOIN hosts h ON h.host_id = u.host_id WHERE u.fp = unhex(?)`,
+    ),
     insertUrl: p(`INSERT INTO urls (fp, host_id, job_id, state, score, depth, not_before, url, meta,
         last_fetch_at, next_fetch_at, status, etag, last_modified, error_class)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     setDone:
       p(`UPDATE urls SET state = ${STATE.done}, lease = NULL, lease_expires_at = NULL, error_class = NULL,
         last_fetch_at = ?, next_fetch_at = ?, status = ?, etag = ?, last_modified = ? WHERE id = ?`),
@@ -78,7 +84,7 @@ export function prepareStatements(db: DatabaseSync) {
     // Why URLs ended (schema version 2): written only when a URL fails or is dropped, or
     // leaves those states, so the lease path is untouched.
     insertEndedUrl: p(`INSERT INTO urls (fp, host_id, job_id, state, score, depth, not_before, url, meta,
-        error_class, reason, message) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`),
+        error_class, reason, message) VALUES (unhex(?), ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`),
     setEndedWithReason: p(`UPDATE urls SET state = ?, error_class = ?, reason = ?, message = ?,
         status = coalesce(?, status), lease = NULL, lease_expires_at = NULL WHERE id = ?`),
     endDetail: p('SELECT state, reason, error_class, message, depth FROM urls WHERE id = ?'),
@@ -103,7 +109,7 @@ export function prepareStatements(db: DatabaseSync) {
     setUnsentLease: p(`INSERT INTO store_meta (key, value) VALUES ('unsent_lease', 'lease ' || ?)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     clearUnsentLease: p(`DELETE FROM store_meta WHERE key = 'unsent_lease' AND value = 'lease ' || ?`),
-    inflightOfLease: p(`SELECT fp FROM urls WHERE state = ${STATE.inflight} AND lease = ?`),
+    inflightOfLease: p(`SELECT lower(hex(fp)) AS fp FROM urls WHERE state = ${STATE.inflight} AND lease = ?`),
     meta: p('SELECT value FROM store_meta WHERE key = ?'),
     setMeta: p(
       'INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

@@ -25,8 +25,8 @@ const STATUS_QUERIES = new Set<QueryName>([
 
 /** The index each hot query must search through. */
 const EXPECTED_INDEX: Partial<Record<QueryName, string>> = {
-  urlState: 'sqlite_autoindex_urls_1',
-  urlByFp: 'sqlite_autoindex_urls_1',
+  urlState: 'urls_fp',
+  urlByFp: 'urls_fp',
   hostId: 'sqlite_autoindex_hosts_1',
   hostTotal: 'sqlite_autoindex_hosts_1',
   readyHosts: 'hosts_ready_by_turn',

@@ -167,6 +167,6 @@ describe('a shard file of schema version 1', () => {
     const version = reopened.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number };
     reopened.close();
     expect(version.v).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
   });
 });
