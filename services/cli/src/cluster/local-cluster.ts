@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommandError } from '../errors.ts';
@@ -18,9 +27,14 @@ export interface ClusterProcess {
   name: string;
   role: ClusterRole;
   pid: number;
-  /** Port of its /metrics, /healthz and /readyz on 127.0.0.1. */
+  /**
+   * Port of its /metrics, /healthz and /readyz on 127.0.0.1: the role binds a free one itself
+   * and names it in its log; 0 until `up` has read it there.
+   */
   metricsPort: number;
   log: string;
+  /** Where this start's output begins in `log` (a log file is appended to across starts). */
+  logOffset: number;
 }
 
 /** What `kraul cluster up` started, so `status` and `down` find it again. */
@@ -62,17 +76,37 @@ export function readClusterState(dir: string): ClusterState | undefined {
   }
 }
 
-/** A loopback port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
+/**
+ * The port a role's telemetry server bound, from the line it logs once listening, or
+ * undefined while that line is not written. The role binds port 0 itself: a port picked here
+ * and handed over could be taken by another program meanwhile, and the role then fails to
+ * start while whatever holds the port may answer /readyz in its name.
+ */
+function loggedMetricsPort(entry: ClusterProcess): number | undefined {
+  let text: string;
+  try {
+    const fd = openSync(entry.log, 'r');
+    try {
+      const length = Math.max(0, statSync(entry.log).size - entry.logOffset);
+      const buffer = Buffer.alloc(length);
+      const read = readSync(fd, buffer, 0, length, entry.logOffset);
+      text = buffer.toString('utf8', 0, read);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes('"metricsPort"')) continue;
+    try {
+      const record = JSON.parse(line) as { pid?: unknown; metricsPort?: unknown };
+      if (record.pid === entry.pid && typeof record.metricsPort === 'number') return record.metricsPort;
+    } catch {
+      // A line cut short while written: read again on the next poll.
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -119,13 +153,13 @@ async function startRole(
   args: readonly string[],
   options: ClusterUpOptions,
 ): Promise<ClusterProcess> {
-  const metricsPort = await freePort();
   const log = join(resolve(options.dir), 'logs', `${name}.log`);
   const fd = openSync(log, 'a');
   try {
+    const logOffset = statSync(log).size;
     const child = spawn(
       process.execPath,
-      [KRAUL_BIN, role, '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), ...args],
+      [KRAUL_BIN, role, '--metrics-host', '127.0.0.1', '--metrics-port', '0', ...args],
       {
         cwd: options.dir,
         env: {
@@ -141,7 +175,7 @@ async function startRole(
     child.unref();
     if (child.pid === undefined)
       throw new CommandError('cli.cluster_spawn_failed', `could not start ${name}`, {});
-    return { name, role, pid: child.pid, metricsPort, log };
+    return { name, role, pid: child.pid, metricsPort: 0, log, logOffset };
   } finally {
     closeSync(fd);
   }
@@ -184,6 +218,8 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterState
       writeFileSync(stateFile(options.dir), `${JSON.stringify(state, null, 2)}\n`);
     }
     await Promise.all(state.processes.map((entry) => awaitReady(entry, options.readyTimeoutMs)));
+    // With the ports each role bound: `status` asks them.
+    writeFileSync(stateFile(options.dir), `${JSON.stringify(state, null, 2)}\n`);
   } catch (error) {
     await clusterDown(options.dir, 10_000);
     throw error;
@@ -191,10 +227,12 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterState
   return state;
 }
 
+/** Waits until the role names its port and reports ready there; records the port in `entry`. */
 async function awaitReady(entry: ClusterProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await isReady(entry.metricsPort)) return;
+    if (entry.metricsPort === 0) entry.metricsPort = loggedMetricsPort(entry) ?? 0;
+    if (entry.metricsPort !== 0 && (await isReady(entry.metricsPort))) return;
     if (!isClusterProcess(entry)) {
       throw new CommandError(
         'cli.cluster_role_exited',
@@ -226,7 +264,11 @@ export async function clusterStatus(
   const processes = await Promise.all(
     state.processes.map(async (entry) => {
       const running = isClusterProcess(entry);
-      return { ...entry, running, ready: running && (await isReady(entry.metricsPort)) };
+      return {
+        ...entry,
+        running,
+        ready: running && entry.metricsPort !== 0 && (await isReady(entry.metricsPort)),
+      };
     }),
   );
   return { state, processes };

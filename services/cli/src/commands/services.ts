@@ -218,7 +218,8 @@ async function runService(name: ServiceName, command: Command): Promise<void> {
         return { ready: ok, checks: { group: { ok } } };
       },
     });
-    log.info({ url: server.url }, 'metrics and health endpoints listening');
+    // The port as bound (`--metrics-port 0` takes any free one): `kraul cluster up` reads it here.
+    log.info({ url: server.url, metricsPort: server.port }, 'metrics and health endpoints listening');
   }
   const admin: BusAdmin = bus.admin();
   const jobs = new JobRegistry({ bus, topics, groupPrefix: `${prefix}-${name}`, log });

@@ -60,7 +60,12 @@ describe('kraul cluster up|status|down against the running broker', () => {
       'crawler-1',
       'crawler-2',
     ]);
-    expect(state.processes.every((entry) => alive(entry.pid))).toBe(true);
+    // Each role named the port it bound, and answers there itself.
+    for (const entry of state.processes) expect(entry.metricsPort, entry.name).toBeGreaterThan(0);
+    const gone = state.processes.filter((entry) => !alive(entry.pid));
+    expect(
+      gone.map((entry) => `${entry.name}:\n${readFileSync(entry.log, 'utf8').slice(entry.logOffset)}`),
+    ).toEqual([]);
 
     const status = await kraul(['cluster', 'status', '--dir', dir]);
     expect(status.code).toBe(0);
