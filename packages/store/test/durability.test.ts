@@ -2,24 +2,13 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteShardStore, SCHEMA_VERSION, StoreError } from '../src/index.ts';
-import { fpOf, newUrl, type TempStores, tempStores } from './temp-stores.ts';
+import { fpOf, leaseAll, newUrl, readFile, type TempStores, tempStores } from './temp-stores.ts';
 
 let stores: TempStores;
 beforeEach(() => {
   stores = tempStores();
 });
 afterEach(() => stores.cleanup());
-
-const leaseAll = { now: 1_000, limit: 100, perHost: 100, leaseMs: 60_000, jobs: ['job-a'] };
-
-function readFile<T>(path: string, sql: string): T[] {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
 
 describe('transaction', () => {
   it('leaves nothing behind when its function throws', () => {

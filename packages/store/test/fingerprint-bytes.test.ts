@@ -1,24 +1,13 @@
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER_COLUMNS, MIGRATIONS, STATE } from '../src/schema.ts';
-import { fpOf, newUrl, type TempStores, tempStores } from './temp-stores.ts';
+import { fpOf, leaseAll, newUrl, readFile, type TempStores, tempStores } from './temp-stores.ts';
 
 let stores: TempStores;
 beforeEach(() => {
   stores = tempStores();
 });
 afterEach(() => stores.cleanup());
-
-const leaseAll = { now: 1_000, limit: 100, perHost: 100, leaseMs: 60_000, jobs: ['job-a'] };
-
-function readFile<T>(path: string, sql: string): T[] {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
 
 /**
  * A shard file as schema version 4 wrote it, fingerprints as hex text: two queued URLs, one

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { openSqliteShardStore, type SqliteShardStore, type SqliteShardStoreOptions } from '../src/index.ts';
 import type { NewUrl } from '../src/types.ts';
 
@@ -49,3 +50,16 @@ export function newUrl(n: number, fields: Partial<NewUrl> = {}): NewUrl {
     ...fields,
   };
 }
+
+/** Rows of a query on a store file, read through a connection of its own. */
+export function readFile<T>(path: string, sql: string): T[] {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** A lease that takes every due URL of job-a. */
+export const leaseAll = { now: 1_000, limit: 100, perHost: 100, leaseMs: 60_000, jobs: ['job-a'] };

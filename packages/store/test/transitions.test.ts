@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UrlIdentity } from '../src/types.ts';
-import { fpOf, newUrl, type TempStores, tempStores } from './temp-stores.ts';
+import { fpOf, leaseAll, newUrl, type TempStores, tempStores } from './temp-stores.ts';
 
 let stores: TempStores;
 beforeEach(() => {
@@ -8,7 +8,6 @@ beforeEach(() => {
 });
 afterEach(() => stores.cleanup());
 
-const leaseAll = { now: 1_000, limit: 100, perHost: 100, leaseMs: 60_000, jobs: ['job-a'] };
 const redirectTarget: UrlIdentity = {
   url: 'https://example.com/final',
   job: 'job-a',
